@@ -345,12 +345,7 @@ class RuleChecker:
                 self.report(ref.pointer, "ref-unresolved", message)
 
     def _check_deployments(self) -> None:
-        for deployment_id, (
-            model_id,
-            version_id,
-            _,
-            pointer,
-        ) in self._deployments.items():
+        for model_id, version_id, _, pointer in self._deployments.values():
             version = self._versions.get(version_id) if version_id else None
             if version is None or model_id is None or version[0] is None:
                 continue
