@@ -294,8 +294,13 @@ def parse_yaml(name: str, text: str) -> ParsedDocument:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = (mark.line + 1, mark.column + 1) if mark else None
-        message = f"invalid YAML: {error.problem or error.context}"
-        return _unreadable(name, None, "parse-yaml", message, position)
+        problem = error.problem or error.context
+        if "nesting depth" in str(problem):
+            message = f"nesting is deeper than {MAX_DEPTH} levels"
+            return _unreadable(name, None, "parse-too-deep", message, position)
+        return _unreadable(
+            name, None, "parse-yaml", f"invalid YAML: {problem}", position
+        )
     except yaml.YAMLError as error:
         return _unreadable(name, None, "parse-yaml", f"invalid YAML: {error}", None)
 
