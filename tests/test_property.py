@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 
 import pytest
 import yaml
@@ -17,8 +18,12 @@ from mlspec.spec import load_spec
 
 SPEC = load_spec()
 EXAMPLE = yaml.safe_load(open("examples/churn.yaml", encoding="utf-8"))
+# A fixed seed keeps CI repeatable; MLSPEC_PROPERTY_EXAMPLES=5000 runs a long,
+# randomised search instead.
+LONG_RUN = int(os.environ.get("MLSPEC_PROPERTY_EXAMPLES", "0"))
 PROPERTY_SETTINGS = settings(
-    max_examples=150,
+    max_examples=LONG_RUN or 150,
+    derandomize=not LONG_RUN,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -486,7 +486,11 @@ class _YamlBuilder:
         else:
             tag = event.tag
         self._check_tag(tag, event, tag)
-        if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+        if tag in (
+            "tag:yaml.org,2002:str",
+            "tag:yaml.org,2002:timestamp",
+            "tag:yaml.org,2002:merge",
+        ):
             return event.value
         node = yaml.ScalarNode(
             tag, event.value, event.start_mark, event.end_mark, event.style
