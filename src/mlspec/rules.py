@@ -22,6 +22,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from mlspec.findings import RULES, Finding
+from mlspec.reader import MAX_DEPTH
+from mlspec.spec import escape_pointer
 from mlspec.timestamps import TimestampError, parse_timestamp
 
 DURATION_TOLERANCE_S = 1.0
@@ -80,6 +82,28 @@ class RuleChecker:
         handler = getattr(self, f"_add_{kind}", None)
         if handler is not None:
             handler(entity, pointer)
+        for field_name, value in entity.items():
+            if field_name.startswith("x-"):
+                self._check_depth(value, f"{pointer}/{escape_pointer(field_name)}")
+
+    def _check_depth(self, value: Any, pointer: str) -> None:
+        """Report free-form JSON nested deeper than the reader's limit, without recursion."""
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                message = f"nesting is deeper than {MAX_DEPTH} levels"
+                self.report(pointer, "parse-too-deep", message)
+                return
+            if type(item) is dict:
+                children = item.values()
+            elif type(item) is list:
+                children = item
+            else:
+                continue
+            stack.extend(
+                (child, depth + 1) for child in children if type(child) in (dict, list)
+            )
 
     def _register_id(
         self, kind: str, entity_id: str | None, pointer: str, scope: str = ""
@@ -189,6 +213,14 @@ class RuleChecker:
                         f"comparison_metrics names {experiment_id!r}, which is not one of experiment_ids",
                     )
 
+    def _add_training_definition(self, entity: dict, pointer: str) -> None:
+        data_config = entity.get("data_config")
+        if isinstance(data_config, dict):
+            preprocessing = data_config.get("data_preprocessing")
+            self._check_depth(
+                preprocessing, f"{pointer}/data_config/data_preprocessing"
+            )
+
     def _add_training_run(self, entity: dict, pointer: str) -> None:
         self._ref(("training_definition",), entity, "definition_id", pointer)
         self._check_times(entity, pointer, "start_time", "end_time")
@@ -243,6 +275,7 @@ class RuleChecker:
         self._ref(("registered_model",), entity, "model_id", pointer)
         if entity.get("version_id") is not None:
             self._ref(("model_version",), entity, "version_id", pointer)
+        self._check_depth(entity.get("metadata_value"), f"{pointer}/metadata_value")
         expected = _METADATA_TYPES.get(_text(entity, "metadata_type") or "")
         if (
             "metadata_value" in entity
@@ -296,6 +329,7 @@ class RuleChecker:
         schema = entity.get(field_name)
         if not isinstance(schema, (dict, bool)):
             return
+        self._check_depth(schema, f"{pointer}/{field_name}")
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
@@ -320,11 +354,14 @@ class RuleChecker:
         ):
             for index, item in enumerate(_list(entity, list_name)):
                 if isinstance(item, dict):
+                    item_pointer = f"{pointer}/{list_name}/{index}"
                     self._register_id(
-                        kind,
-                        _text(item, id_field),
-                        f"{pointer}/{list_name}/{index}/{id_field}",
+                        kind, _text(item, id_field), f"{item_pointer}/{id_field}"
                     )
+                    for data_field in ("input_data", "output_data"):
+                        self._check_depth(
+                            item.get(data_field), f"{item_pointer}/{data_field}"
+                        )
 
     # Whole document -----------------------------------------------------------
 
