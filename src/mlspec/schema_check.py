@@ -83,7 +83,12 @@ def schema_findings(
     if uri != spec.document_uri or not isinstance(instance, dict):
         return _dedupe(_slow_findings(spec, uri, instance, name, base))
 
-    failing, frame_fails = _failing_entities(spec, fast, instance)
+    try:
+        failing, frame_fails = _failing_entities(spec, fast, instance)
+    except ValueError:
+        # jsonschema-rs 0.61 raises "Recursion limit reached" when it turns an
+        # instance nested 256 levels or deeper into an error object.
+        return _dedupe(_slow_findings(spec, uri, instance, name, base))
     findings: list[Finding] = []
     if frame_fails:
         findings.extend(_slow_findings(spec, uri, _frame(instance), name, base))

@@ -1,0 +1,66 @@
+"""Hostile input: the corpus under tests/hostile/, generated cases and fuzzing.
+
+Every case runs ``mlspec validate`` and checks the exit code, the rule code
+that must appear, that no traceback is printed, and that parse errors carry
+a real line and column. Most cases run in-process through click's
+``CliRunner``; a sample runs the real command in a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import mlspec
+from mlspec.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = json.loads((ROOT / "examples" / "churn.json").read_text(encoding="utf-8"))
+
+
+def run_cli(*args: str | Path, input: bytes | None = None):
+    """Run ``mlspec validate`` in-process and return click's ``Result``."""
+    return CliRunner().invoke(
+        main, ["validate", *map(str, args)], input=input, catch_exceptions=True
+    )
+
+
+def example() -> dict:
+    """Return a fresh copy of the churn example document."""
+    return json.loads(json.dumps(EXAMPLE))
+
+
+def nested(depth: int, kind: str = "list") -> object:
+    """Return a value nested ``depth`` levels deep, built without recursion."""
+    value: object = 1
+    for _ in range(depth):
+        value = [value] if kind == "list" else {"a": value}
+    return value
+
+
+def rules_of(result) -> set[str]:
+    """Return the rule codes in the text output of ``mlspec validate``."""
+    return {
+        line.rsplit("[", 1)[1].rstrip("]")
+        for line in result.stdout.splitlines()
+        if line.endswith("]")
+    }
+
+
+# Regressions: each test below failed before the fix it names. -----------------
+
+
+def test_deep_unknown_field_gives_findings(tmp_path):
+    document = example()
+    config = document["model_training"]["training_definitions"][0]["data_config"]
+    config["unknown"] = nested(300)
+    path = tmp_path / "deep-unknown.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+    result = run_cli(path)
+
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 1
+    assert "schema-additional-property" in rules_of(result)
