@@ -64,3 +64,27 @@ def test_deep_unknown_field_gives_findings(tmp_path):
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code == 1
     assert "schema-additional-property" in rules_of(result)
+
+
+def test_integer_beyond_double_is_range_error(tmp_path):
+    text = json.dumps(example()).replace(
+        '"duration": 900', '"duration": 1' + "0" * 5000
+    )
+    path = tmp_path / "huge-int.json"
+    path.write_text(text, encoding="utf-8")
+
+    result = run_cli(path)
+
+    assert isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2
+    assert "parse-number-range" in rules_of(result)
+    assert "(5001 characters)" in result.stdout
+
+
+def test_integer_2_70_is_kept_exact():
+    text = json.dumps({"spec_version": "1.0", "x": 2**70})
+
+    parsed = mlspec.reader.parse_json("x.json", text)
+
+    assert parsed.instance["x"] == 2**70
+    assert parsed.findings == []

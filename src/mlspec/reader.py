@@ -159,6 +159,14 @@ class _JsonHooks:
         self.non_finite = True
         return token
 
+    def integer(self, token: str) -> int | str:
+        # A double's largest finite value has 309 digits, so shorter tokens
+        # skip the check. Longer ones would also hit int()'s 4300-digit limit.
+        if len(token) > 308 and math.isinf(float(token)):
+            self.overflow = True
+            return "-Infinity" if token.startswith("-") else "Infinity"
+        return int(token)
+
     def number(self, token: str) -> float | str:
         value = float(token)
         if math.isinf(value):
@@ -181,6 +189,7 @@ def parse_json(name: str, text: str, first_line: int = 1) -> ParsedDocument:
             object_pairs_hook=hooks.pairs,
             parse_constant=hooks.constant,
             parse_float=hooks.number,
+            parse_int=hooks.integer,
         )
     except json.JSONDecodeError as error:
         position = (error.lineno + first_line - 1, error.colno)
@@ -251,11 +260,18 @@ def _json_token_findings(name: str, text: str, first_line: int) -> list[Finding]
                 _finding(name, event.pointer, "parse-non-finite", message, position)
             )
         elif event.token[:1] in "-0123456789" and math.isinf(float(event.token)):
-            message = f"{event.token} is beyond the range of a double"
+            message = f"{_cut(event.token)} is beyond the range of a double"
             findings.append(
                 _finding(name, event.pointer, "parse-number-range", message, position)
             )
     return findings
+
+
+def _cut(token: str, limit: int = 80) -> str:
+    """Return ``token``, or its first ``limit`` characters and its length when longer."""
+    if len(token) <= limit:
+        return token
+    return f"{token[:limit]}... ({len(token)} characters)"
 
 
 def _unescape(token: str) -> str:
