@@ -88,3 +88,32 @@ def test_integer_2_70_is_kept_exact():
 
     assert parsed.instance["x"] == 2**70
     assert parsed.findings == []
+
+
+def test_yaml_float_overflow_is_range_error(tmp_path):
+    text = (ROOT / "examples" / "churn.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "overflow.yaml"
+    path.write_text(text.replace("accuracy: 0.85", "accuracy: 1.0e+400"), "utf-8")
+
+    result = run_cli(path)
+
+    assert result.exit_code == 2
+    assert "parse-number-range" in rules_of(result)
+
+
+def test_yaml_huge_integer_is_range_error(tmp_path):
+    path = tmp_path / "huge-int.yaml"
+    path.write_text('spec_version: "1.0"\nx: 1' + "0" * 5000 + "\n", "utf-8")
+
+    result = run_cli(path)
+
+    assert isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2
+    assert "parse-number-range" in rules_of(result)
+
+
+def test_yaml_inf_literal_stays_allowed():
+    parsed = mlspec.reader.parse_yaml("x.yaml", "a: .inf\nb: -.Inf\nc: .nan\n")
+
+    assert parsed.instance == {"a": "Infinity", "b": "-Infinity", "c": "NaN"}
+    assert parsed.findings == []

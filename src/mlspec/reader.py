@@ -402,7 +402,7 @@ class _YamlBuilder:
                 value, size = self._alias(event)
                 self._store(stack, root, value, size, None, event, aliased=True)
             elif isinstance(event, yaml.ScalarEvent):
-                value = self._scalar(event)
+                value = self._scalar(event, pointer)
                 self._store(stack, root, value, 1, event.anchor, event)
             else:
                 self._check_tag(
@@ -503,7 +503,7 @@ class _YamlBuilder:
             raise _YamlProblem("parse-too-large", message, event.start_mark)
         return value, size
 
-    def _scalar(self, event) -> Any:
+    def _scalar(self, event, pointer: str) -> Any:
         if event.tag in (None, "!"):
             tag = _SCALAR_CONSTRUCTOR.resolve(
                 yaml.ScalarNode, event.value, event.implicit
@@ -517,10 +517,35 @@ class _YamlBuilder:
             "tag:yaml.org,2002:merge",
         ):
             return event.value
+        if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            return self._number(event, tag, pointer)
         node = yaml.ScalarNode(
             tag, event.value, event.start_mark, event.end_mark, event.style
         )
-        value = yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
+        return yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
+
+    def _number(self, event, tag: str, pointer: str) -> Any:
+        """Build an int or float; numbers beyond a double become a finding.
+
+        Only the ``.inf`` and ``.nan`` spellings may build a non-finite
+        value: ``1.0e+400`` would otherwise turn into Infinity silently.
+        """
+        node = yaml.ScalarNode(
+            tag, event.value, event.start_mark, event.end_mark, event.style
+        )
+        try:
+            value = yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
+        except ValueError:
+            # int() rejects decimal strings of more than 4300 digits.
+            value = math.inf
+        literal = event.value.lstrip("+-").lower() in (".inf", ".nan")
+        if not literal and _beyond_double(value):
+            message = f"{_cut(event.value)} is beyond the range of a double"
+            position = (event.start_mark.line + 1, event.start_mark.column + 1)
+            self.findings.append(
+                _finding(self.name, pointer, "parse-number-range", message, position)
+            )
+            value = -math.inf if event.value.startswith("-") else math.inf
         if isinstance(value, float) and not math.isfinite(value):
             return (
                 "NaN"
@@ -539,6 +564,15 @@ class _YamlBuilder:
 
 
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
+
+_DOUBLE_MAX = 2**1024
+"""Smallest integer that rounds to infinity as a double (float(2**1024) overflows)."""
+
+
+def _beyond_double(value: int | float) -> bool:
+    if isinstance(value, float):
+        return math.isinf(value)
+    return abs(value) >= _DOUBLE_MAX
 
 
 # Depth and JSON Lines ---------------------------------------------------------
