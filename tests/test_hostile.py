@@ -117,3 +117,16 @@ def test_yaml_inf_literal_stays_allowed():
 
     assert parsed.instance == {"a": "Infinity", "b": "-Infinity", "c": "NaN"}
     assert parsed.findings == []
+
+
+def test_yaml_control_character_has_position(tmp_path):
+    path = tmp_path / "control.yaml"
+    path.write_bytes(b'spec_version: "1.0"\nx: "a\x01b"\n')
+
+    result = run_cli(path)
+    line = result.stdout.splitlines()[0]
+
+    assert result.exit_code == 2
+    assert line.startswith(f"{path}:2:6: ")
+    assert "U+0001" in line
+    assert len(result.stdout.splitlines()) == 1

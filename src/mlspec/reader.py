@@ -326,8 +326,19 @@ def parse_yaml(name: str, text: str) -> ParsedDocument:
         return _unreadable(
             name, None, "parse-yaml", f"invalid YAML: {problem}", position
         )
+    except yaml.reader.ReaderError as error:
+        # A character YAML forbids anywhere; the error has an offset, not a mark.
+        message = (
+            f"invalid YAML: character U+{error.character:04X} at offset "
+            f"{error.position}: {error.reason}"
+        )
+        position = LineIndex(text).position(error.position)
+        return _unreadable(name, None, "parse-yaml", message, position)
     except yaml.YAMLError as error:
-        return _unreadable(name, None, "parse-yaml", f"invalid YAML: {error}", None)
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return _unreadable(
+            name, None, "parse-yaml", f"invalid YAML: {first_line}", None
+        )
 
     locator = MappingLocator(builder.values, builder.keys)
     document = ParsedDocument(name, instance, locator, builder.findings)
