@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import mlspec
@@ -130,3 +131,16 @@ def test_yaml_control_character_has_position(tmp_path):
     assert line.startswith(f"{path}:2:6: ")
     assert "U+0001" in line
     assert len(result.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["２０２４-01-15T10:50:00Z", "2024-01-15T10:50:00Z\n", "2024-01-15T1٠:50:00Z"],
+)
+def test_timestamp_ascii_only(timestamp):
+    document = example()
+    document["experiment_management"]["runs"][0]["end_time"] = timestamp
+
+    report = mlspec.validate(document)
+
+    assert "timestamp-invalid" in {finding.rule for finding in report.findings}
