@@ -144,3 +144,19 @@ def test_timestamp_ascii_only(timestamp):
     report = mlspec.validate(document)
 
     assert "timestamp-invalid" in {finding.rule for finding in report.findings}
+
+
+def test_surrogate_key_prints_escaped(tmp_path):
+    text = json.dumps(example()).replace('"n_estimators"', '"\\udfff\\u00e9"')
+    path = tmp_path / "surrogate-key.json"
+    path.write_text(text, encoding="utf-8")
+
+    text_result = run_cli(path)
+    json_result = run_cli("--format", "json", path)
+    finding = json.loads(json_result.stdout)["findings"][0]
+
+    assert text_result.exit_code == 2
+    assert "/parameters/\\udfff\u00e9: " in text_result.stdout
+    assert json_result.exit_code == 2
+    assert finding["pointer"].endswith("/parameters/\\udfff\u00e9")
+    assert finding["rule"] == "parse-encoding"

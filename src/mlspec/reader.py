@@ -642,10 +642,14 @@ def _report_structure(document: ParsedDocument, too_deep: bool) -> None:
             return _report(document, pointer, "parse-encoding", message)
         if isinstance(value, dict):
             for key, item in value.items():
-                child = f"{pointer}/{escape_pointer(key)}"
                 if _has_surrogate(key):
+                    # The pointer shows the key as \udXXX, because a lone
+                    # surrogate cannot be printed or encoded as UTF-8.
+                    shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                    child = f"{pointer}/{escape_pointer(shown)}"
                     message = "a key holds a lone UTF-16 surrogate escape, which is not Unicode text"
                     return _report(document, child, "parse-encoding", message)
+                child = f"{pointer}/{escape_pointer(key)}"
                 stack.append((item, depth + 1, child))
         elif isinstance(value, list):
             stack.extend(
