@@ -160,3 +160,30 @@ def test_surrogate_key_prints_escaped(tmp_path):
     assert json_result.exit_code == 2
     assert finding["pointer"].endswith("/parameters/\\udfff\u00e9")
     assert finding["rule"] == "parse-encoding"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ('{"a": 1}'.encode("utf-16"), "UTF-16 (it starts with a UTF-16 byte order"),
+        ('{"a": 1}'.encode("utf-32"), "UTF-32 (it starts with a UTF-32 byte order"),
+        ('{"a": 1}'.encode("utf-16-le"), "NUL byte at offset 1"),
+        (b'{"a":\n 1\x00}', "NUL byte at offset 8"),
+    ],
+)
+def test_wide_encodings_named(tmp_path, data, expected):
+    path = tmp_path / "wide.json"
+    path.write_bytes(data)
+
+    result = run_cli(path)
+
+    assert result.exit_code == 2
+    assert "parse-encoding" in rules_of(result)
+    assert expected in result.stdout
+
+
+def test_nul_byte_position():
+    text, findings = mlspec.reader.decode("x.json", b'{"a":\n 1\x00}')
+
+    assert text is None
+    assert (findings[0].line, findings[0].column) == (2, 3)

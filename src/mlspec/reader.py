@@ -98,8 +98,27 @@ def read_bytes(source: str | Path) -> tuple[str, bytes]:
         raise InputError(f"{path}: cannot read: {error.strerror}") from error
 
 
+_WIDE_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+
+
 def decode(name: str, data: bytes) -> tuple[str | None, list[Finding]]:
-    """Decode UTF-8 text; a byte order mark is dropped with a warning."""
+    """Decode UTF-8 text; a byte order mark is dropped with a warning.
+
+    UTF-16 and UTF-32 input, and any NUL byte, are rejected with a finding
+    that says so: JSON and YAML text never holds a raw NUL character.
+    """
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            message = (
+                f"the input is {encoding} (it starts with a {encoding} byte order "
+                "mark); mlspec reads UTF-8 only, so convert the file to UTF-8"
+            )
+            return None, [_finding(name, "", "parse-encoding", message, (1, 1))]
     findings = []
     if data.startswith(b"\xef\xbb\xbf"):
         findings.append(
@@ -112,9 +131,12 @@ def decode(name: str, data: bytes) -> tuple[str | None, list[Finding]]:
             )
         )
         data = data[3:]
+    nul = data.find(b"\x00")
     try:
-        return data.decode("utf-8"), findings
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
+        if 0 <= nul < error.start:
+            return None, [*findings, _nul_finding(name, data, nul)]
         good = data[: error.start].decode("utf-8", errors="replace")
         position = LineIndex(good).position(len(good))
         byte = data[error.start : error.start + 1].hex()
@@ -123,6 +145,19 @@ def decode(name: str, data: bytes) -> tuple[str | None, list[Finding]]:
         )
         findings.append(_finding(name, "", "parse-encoding", message, position))
         return None, findings
+    if nul >= 0:
+        return None, [*findings, _nul_finding(name, data, nul)]
+    return text, findings
+
+
+def _nul_finding(name: str, data: bytes, offset: int) -> Finding:
+    before = data[:offset].decode("utf-8", errors="replace")
+    message = (
+        f"NUL byte at offset {offset}: the input is binary data or UTF-16 or "
+        "UTF-32 text, and mlspec reads UTF-8 text"
+    )
+    position = LineIndex(before).position(len(before))
+    return _finding(name, "", "parse-encoding", message, position)
 
 
 def _finding(name, pointer, rule, message, position=None) -> Finding:
