@@ -187,3 +187,15 @@ def test_nul_byte_position():
 
     assert text is None
     assert (findings[0].line, findings[0].column) == (2, 3)
+
+
+def test_jsonl_bom_on_later_line(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b'{"kind": "run"}\n\xef\xbb\xbf{"kind": "run"}\n')
+
+    result = run_cli(path)
+
+    assert result.exit_code == 1
+    assert f"{path}:2:1: /: warning: byte order mark at the start of line 2" in (
+        result.stdout
+    )

@@ -716,15 +716,17 @@ def iter_jsonl(name: str, lines: Iterator[bytes]) -> Iterator[ParsedDocument]:
     """
     for number, raw in enumerate(lines, start=1):
         prefix: list[Finding] = []
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        if raw.startswith(b"\xef\xbb\xbf"):
+            # Concatenated files may bring a byte order mark to any line.
             raw = raw[3:]
+            where = "the file" if number == 1 else f"line {number}"
             prefix.append(
                 _finding(
                     name,
                     "",
                     "parse-bom",
-                    "byte order mark at the start of the file is ignored",
-                    (1, 1),
+                    f"byte order mark at the start of {where} is ignored",
+                    (number, 1),
                 )
             )
         text, findings = decode(name, raw)
