@@ -199,3 +199,16 @@ def test_jsonl_bom_on_later_line(tmp_path):
     assert f"{path}:2:1: /: warning: byte order mark at the start of line 2" in (
         result.stdout
     )
+
+
+def test_jsonl_missing_kind_message(tmp_path):
+    path = tmp_path / "no-kind.jsonl"
+    path.write_text('{"run_id": "RUN-1"}\n', encoding="utf-8")
+
+    result = run_cli(path)
+
+    assert result.exit_code == 1
+    assert f"{path}:1:1: /: the record has no kind field; expected one of: " in (
+        result.stdout
+    )
+    assert "None" not in result.stdout

@@ -27,7 +27,7 @@ from mlspec.reader import (
     suffix_format,
 )
 from mlspec.rules import RuleChecker, iter_document_entities
-from mlspec.schema_check import schema_findings
+from mlspec.schema_check import schema_findings, shorten
 from mlspec.spec import Spec, load_spec
 
 log = logging.getLogger(__name__)
@@ -239,7 +239,10 @@ def _validate_record(
         entity_kind = None
     if entity_kind is None:
         kinds = ", ".join(item.kind for item in spec.entities)
-        message = f"record kind {kind!r} is not one of: {kinds}"
+        if "kind" not in record.instance:
+            message = f"the record has no kind field; expected one of: {kinds}"
+            return [_record_finding(record.name, "", "jsonl-kind", message)]
+        message = f"record kind {shorten(kind)} is not one of: {kinds}"
         return [_record_finding(record.name, "/kind", "jsonl-kind", message)]
 
     found = schema_findings(spec, entity_kind.uri, entity, record.name)
