@@ -212,3 +212,30 @@ def test_jsonl_missing_kind_message(tmp_path):
         result.stdout
     )
     assert "None" not in result.stdout
+
+
+def long_value_document(length: int) -> dict:
+    """Return the example with ids, references and aliases ``length`` characters long."""
+    document = example()
+    runs = document["experiment_management"]["runs"]
+    versions = document["model_registry"]["model_versions"]
+    runs[0]["experiment_id"] = "E" * length
+    runs[0]["parent_run_id"] = "P" * length
+    runs.append(dict(runs[0]))
+    versions[0]["aliases"] = ["a" * length]
+    versions.append(dict(versions[0], version_id="VER-2"))
+    document["model_registry"]["model_metadata"][0]["metadata_value"] = "V" * length
+    return document
+
+
+def test_rule_messages_cut_long_values(tmp_path):
+    path = tmp_path / "long-values.json"
+    path.write_text(json.dumps(long_value_document(100_000)), encoding="utf-8")
+
+    result = run_cli(path)
+    rules = rules_of(result)
+    longest = max(len(line) for line in result.stdout.splitlines())
+
+    assert result.exit_code == 1
+    assert {"ref-unresolved", "alias-duplicate", "metadata-type-mismatch"} <= rules
+    assert longest < 400

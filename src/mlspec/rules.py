@@ -23,6 +23,7 @@ from jsonschema.exceptions import SchemaError
 
 from mlspec.findings import RULES, Finding
 from mlspec.reader import MAX_DEPTH
+from mlspec.schema_check import shorten
 from mlspec.spec import escape_pointer
 from mlspec.timestamps import TimestampError, parse_timestamp
 
@@ -112,7 +113,9 @@ class RuleChecker:
             return
         known = self._ids[kind + scope]
         if entity_id in known:
-            message = f"{kind} id {entity_id!r} is already used at {known[entity_id]}"
+            message = (
+                f"{kind} id {shorten(entity_id)} is already used at {known[entity_id]}"
+            )
             self.report(pointer, "id-duplicate", message)
             return
         known[entity_id] = pointer
@@ -167,7 +170,7 @@ class RuleChecker:
     ) -> None:
         start, end = _time(entity, start_field), _time(entity, end_field)
         if start is not None and end is not None and end < start:
-            message = f"{end_field} {entity[end_field]!r} is before {start_field} {entity[start_field]!r}"
+            message = f"{end_field} {shorten(entity[end_field])} is before {start_field} {shorten(entity[start_field])}"
             self.report(f"{pointer}/{end_field}", "time-end-before-start", message)
 
     def _check_duration(self, entity: dict, pointer: str) -> None:
@@ -179,7 +182,7 @@ class RuleChecker:
             return
         actual = (end - start) / 1_000_000
         if abs(actual - duration) > DURATION_TOLERANCE_S:
-            message = f"duration {duration} s does not match end_time - start_time = {actual:g} s"
+            message = f"duration {shorten(duration)} s does not match end_time - start_time = {actual:g} s"
             self.report(f"{pointer}/duration", "duration-mismatch", message)
 
     def _add_experiment_comparison(self, entity: dict, pointer: str) -> None:
@@ -197,9 +200,7 @@ class RuleChecker:
             )
         best = _text(entity, "best_experiment_id")
         if best is not None and best not in compared:
-            message = (
-                f"best_experiment_id {best!r} is not one of the compared experiment_ids"
-            )
+            message = f"best_experiment_id {shorten(best)} is not one of the compared experiment_ids"
             self.report(
                 f"{pointer}/best_experiment_id", "comparison-best-not-compared", message
             )
@@ -210,7 +211,7 @@ class RuleChecker:
                     self.report(
                         f"{pointer}/comparison_metrics",
                         "ref-unresolved",
-                        f"comparison_metrics names {experiment_id!r}, which is not one of experiment_ids",
+                        f"comparison_metrics names {shorten(experiment_id)}, which is not one of experiment_ids",
                     )
 
     def _add_training_definition(self, entity: dict, pointer: str) -> None:
@@ -256,9 +257,7 @@ class RuleChecker:
         ):
             first = self._version_numbers.setdefault((model_id, number), pointer)
             if first != pointer:
-                message = (
-                    f"model {model_id!r} already has version_number {number} at {first}"
-                )
+                message = f"model {shorten(model_id)} already has version_number {number} at {first}"
                 self.report(
                     f"{pointer}/version_number", "version-number-duplicate", message
                 )
@@ -266,7 +265,7 @@ class RuleChecker:
             if model_id is not None and isinstance(alias, str):
                 first = self._aliases.setdefault((model_id, alias), pointer)
                 if first != pointer:
-                    message = f"alias {alias!r} of model {model_id!r} is already on the version at {first}"
+                    message = f"alias {shorten(alias)} of model {shorten(model_id)} is already on the version at {first}"
                     self.report(
                         f"{pointer}/aliases/{index}", "alias-duplicate", message
                     )
@@ -282,7 +281,7 @@ class RuleChecker:
             and expected is not None
             and not expected(entity["metadata_value"])
         ):
-            message = f"metadata_value {entity['metadata_value']!r} is not a {entity['metadata_type']}"
+            message = f"metadata_value {shorten(entity['metadata_value'])} is not a {entity['metadata_type']}"
             self.report(
                 f"{pointer}/metadata_value", "metadata-type-mismatch", message[:200]
             )
@@ -378,7 +377,7 @@ class RuleChecker:
         for ref in self._refs:
             if not any(ref.target in self._ids[kind] for kind in ref.kinds):
                 wanted = " or ".join(kind.replace("_", " ") for kind in ref.kinds)
-                message = f"{ref.field} {ref.target!r} does not match any {wanted} in the document"
+                message = f"{ref.field} {shorten(ref.target)} does not match any {wanted} in the document"
                 self.report(ref.pointer, "ref-unresolved", message)
 
     def _check_deployments(self) -> None:
@@ -387,7 +386,7 @@ class RuleChecker:
             if version is None or model_id is None or version[0] is None:
                 continue
             if version[0] != model_id:
-                message = f"model_id {model_id!r} is not the model of version {version_id!r}, which is {version[0]!r}"
+                message = f"model_id {shorten(model_id)} is not the model of version {shorten(version_id)}, which is {shorten(version[0])}"
                 self.report(f"{pointer}/model_id", "deployment-model-mismatch", message)
 
     def _check_production_versions(self) -> None:
@@ -398,7 +397,7 @@ class RuleChecker:
         }
         for version_id, (_, stage, pointer) in self._versions.items():
             if stage == "Production" and version_id not in active:
-                message = f"version {version_id!r} is in Production but no Active deployment serves it"
+                message = f"version {shorten(version_id)} is in Production but no Active deployment serves it"
                 self.report(
                     f"{pointer}/version_stage",
                     "production-no-active-deployment",
@@ -413,13 +412,13 @@ class RuleChecker:
                 self.report(
                     f"{pointer}/deployment_status",
                     "active-deployment-no-api",
-                    f"deployment {deployment_id!r} is Active but has no model API",
+                    f"deployment {shorten(deployment_id)} is Active but has no model API",
                 )
             if not self._served.get("monitoring@" + deployment_id):
                 self.report(
                     f"{pointer}/deployment_status",
                     "active-deployment-no-monitoring",
-                    f"deployment {deployment_id!r} is Active but has no monitoring entry",
+                    f"deployment {shorten(deployment_id)} is Active but has no monitoring entry",
                 )
 
     def _check_parent_cycles(self) -> None:
@@ -438,7 +437,7 @@ class RuleChecker:
                 continue
             cycle = path[path.index(current) :]
             reported.update(cycle)
-            chain = " -> ".join(repr(run_id) for run_id in [*cycle, current])
+            chain = " -> ".join(shorten(run_id) for run_id in [*cycle, current])
             self.report(
                 self._parents[current][1],
                 "run-parent-cycle",
