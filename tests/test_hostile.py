@@ -9,16 +9,23 @@ a real line and column. Most cases run in-process through click's
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import mlspec
 from mlspec.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "hostile"
+MANIFEST = yaml.safe_load((CORPUS / "manifest.yaml").read_text(encoding="utf-8"))
 EXAMPLE = json.loads((ROOT / "examples" / "churn.json").read_text(encoding="utf-8"))
+FINDING_LINE = re.compile(
+    r"^(?P<file>.+?):(?P<line>\d+):(?P<column>\d+): (?P<pointer>/.*)$"
+)
 
 
 def run_cli(*args: str | Path, input: bytes | None = None):
@@ -41,6 +48,26 @@ def nested(depth: int, kind: str = "list") -> object:
     return value
 
 
+def check_outcome(result, exit_code: int, rule: str | None) -> None:
+    """Assert the exit code, the rule code, no traceback and real parse positions."""
+    output = result.stdout + result.stderr
+
+    assert "Traceback" not in output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    assert result.exit_code == exit_code, output
+    if rule is None:
+        assert result.stdout == ""
+    else:
+        assert rule in rules_of(result), output
+    for line in result.stdout.splitlines():
+        match = FINDING_LINE.match(line)
+        assert match is not None, line
+        if "[parse-" in line:
+            assert (match["line"], match["column"]) != ("0", "0"), line
+
+
 def rules_of(result) -> set[str]:
     """Return the rule codes in the text output of ``mlspec validate``."""
     return {
@@ -48,6 +75,29 @@ def rules_of(result) -> set[str]:
         for line in result.stdout.splitlines()
         if line.endswith("]")
     }
+
+
+# The committed corpus --------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", MANIFEST, ids=[case["file"] for case in MANIFEST])
+def test_corpus_case(case):
+    result = run_cli(CORPUS / case["file"])
+
+    check_outcome(result, case["exit"], case["rule"])
+
+
+def test_corpus_is_large_and_listed():
+    files = {
+        path.relative_to(CORPUS).as_posix()
+        for path in CORPUS.rglob("*")
+        if path.is_file() and path.name != "manifest.yaml"
+    }
+    listed = [case["file"] for case in MANIFEST]
+
+    assert len(listed) == len(set(listed))
+    assert files == set(listed)
+    assert len(listed) >= 200
 
 
 # Regressions: each test below failed before the fix it names. -----------------
