@@ -289,3 +289,172 @@ def test_rule_messages_cut_long_values(tmp_path):
     assert result.exit_code == 1
     assert {"ref-unresolved", "alias-duplicate", "metadata-type-mismatch"} <= rules
     assert longest < 400
+
+
+# Generated from the spec: every required field missing, every field mistyped --
+
+SPEC = mlspec.load_spec()
+BASE_URI = "https://mlspec.dev/spec/1.0/"
+
+
+def base_document() -> dict:
+    """Return the example with an experiment comparison added, so every entity occurs."""
+    document = example()
+    experiments = document["experiment_management"]["experiments"]
+    experiments.append(dict(experiments[0], experiment_id="EXP-2"))
+    document["experiment_management"]["experiment_comparisons"] = [
+        {
+            "comparison_id": "CMP-1",
+            "experiment_ids": [experiments[0]["experiment_id"], "EXP-2"],
+            "comparison_date": "2024-01-16T09:00:00Z",
+        }
+    ]
+    return document
+
+
+# (schema file, path of one such entity in base_document())
+ENTITY_SLOTS = [
+    (
+        f"{entity.section}/{entity.kind}.schema.json",
+        (entity.section, entity.list_name, 0),
+    )
+    for entity in SPEC.entities
+] + [
+    (
+        "experiment_management/artifact.schema.json",
+        ("experiment_management", "runs", 0, "artifacts", 0),
+    ),
+    (
+        "model_serving/monitoring_metric.schema.json",
+        ("model_serving", "model_monitoring", 0, "monitoring_metrics", 0),
+    ),
+    (
+        "model_serving/prediction_log.schema.json",
+        ("model_serving", "model_monitoring", 0, "prediction_logs", 0),
+    ),
+]
+FREE_FORM_FIELDS = {"input_data", "output_data", "metadata_value", "data_preprocessing"}
+
+
+def entity_at(document: dict, path: tuple) -> dict:
+    target = document
+    for part in path:
+        target = target[part]
+    return target
+
+
+def pointer_of(path: tuple) -> str:
+    return "".join(f"/{part}" for part in path)
+
+
+def schema_of(relative: str) -> tuple[dict, object]:
+    resolved = SPEC.registry.resolver().lookup(BASE_URI + relative)
+    return resolved.contents, resolved.resolver
+
+
+def allowed_types(schema, resolver) -> set[str] | None:
+    """Return the JSON types a schema accepts, or ``None`` when it accepts any."""
+    if not isinstance(schema, dict):
+        return None
+    if "$ref" in schema:
+        resolved = resolver.lookup(schema["$ref"])
+        return allowed_types(resolved.contents, resolved.resolver)
+    if "type" in schema:
+        types = schema["type"]
+        return {types} if isinstance(types, str) else set(types)
+    if "enum" in schema or "const" in schema:
+        values = schema.get("enum", [schema.get("const")])
+        return {json_type(value) for value in values}
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches:
+        found: set[str] = set()
+        for branch in branches:
+            types = allowed_types(branch, resolver)
+            if types is None:
+                return None
+            found |= types
+        return found
+    return None
+
+
+def json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+WRONG_VALUES = [{"wrong": "type"}, ["wrong"], "wrong", 12345, 1.5, True, None]
+
+
+def wrong_value(types: set[str]):
+    """Return a value of a JSON type outside ``types``."""
+    for value in WRONG_VALUES:
+        kind = json_type(value)
+        accepted = kind in types or (kind == "integer" and "number" in types)
+        if not accepted:
+            return value
+    raise AssertionError(f"no wrong value for {types}")
+
+
+REQUIRED_CASES = [
+    (relative, path, field)
+    for relative, path in ENTITY_SLOTS
+    for field in schema_of(relative)[0].get("required", [])
+]
+TYPE_CASES = [
+    (relative, path, field)
+    for relative, path in ENTITY_SLOTS
+    for field in schema_of(relative)[0].get("properties", {})
+]
+
+
+def test_base_document_is_valid():
+    assert mlspec.validate(base_document()).findings == []
+
+
+@pytest.mark.parametrize(
+    ("relative", "path", "field"),
+    REQUIRED_CASES,
+    ids=[f"{relative.split('/')[1]}-{field}" for relative, _, field in REQUIRED_CASES],
+)
+def test_required_field_missing(tmp_path, relative, path, field):
+    document = base_document()
+    del entity_at(document, path)[field]
+    source = tmp_path / "missing.json"
+    source.write_text(json.dumps(document, indent=1), encoding="utf-8")
+
+    result = run_cli(source)
+
+    check_outcome(result, 1, "schema-required")
+    assert f"{pointer_of(path)}: '{field}' is required but missing" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("relative", "path", "field"),
+    TYPE_CASES,
+    ids=[f"{relative.split('/')[1]}-{field}" for relative, _, field in TYPE_CASES],
+)
+def test_field_wrong_type(tmp_path, relative, path, field):
+    schema, resolver = schema_of(relative)
+    types = allowed_types(schema["properties"][field], resolver)
+    if types is None:
+        assert field in FREE_FORM_FIELDS
+        return
+    document = base_document()
+    value = wrong_value(types)
+    entity_at(document, path)[field] = value
+    source = tmp_path / "wrong-type.json"
+    source.write_text(json.dumps(document, indent=1), encoding="utf-8")
+
+    result = run_cli(source)
+
+    check_outcome(result, 1, "schema-type")
+    assert f"{pointer_of(path)}/{field}: " in result.stdout
