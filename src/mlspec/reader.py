@@ -238,7 +238,7 @@ def parse_json(name: str, text: str, first_line: int = 1) -> ParsedDocument:
     if hooks.duplicates or hooks.non_finite or hooks.overflow:
         document.findings.extend(_json_token_findings(name, text, first_line))
     if _SURROGATE_ESCAPE.search(text):
-        _check_depth(document)
+        check_depth(document)
     return document
 
 
@@ -377,7 +377,7 @@ def parse_yaml(name: str, text: str) -> ParsedDocument:
 
     locator = MappingLocator(builder.values, builder.keys)
     document = ParsedDocument(name, instance, locator, builder.findings)
-    _check_depth(document)
+    check_depth(document)
     return document
 
 
@@ -624,7 +624,7 @@ def _beyond_double(value: int | float) -> bool:
 # Depth and JSON Lines ---------------------------------------------------------
 
 
-def _check_depth(document: ParsedDocument) -> None:
+def check_depth(document: ParsedDocument) -> None:
     """Reject nesting deeper than ``MAX_DEPTH`` and strings that are not Unicode text.
 
     The walk visits containers only and builds no pointers, because it runs
