@@ -458,3 +458,99 @@ def test_field_wrong_type(tmp_path, relative, path, field):
 
     check_outcome(result, 1, "schema-type")
     assert f"{pointer_of(path)}/{field}: " in result.stdout
+
+
+# Generated: deep nesting -------------------------------------------------------
+
+PLACEHOLDER = "NESTED-VALUE-PLACEHOLDER"
+FREE_FORM_SLOTS = {
+    "input_data": ("model_serving", "model_monitoring", 0, "prediction_logs", 0),
+    "output_data": ("model_serving", "model_monitoring", 0, "prediction_logs", 0),
+    "metadata_value": ("model_registry", "model_metadata", 0),
+    "request_schema": ("model_serving", "model_apis", 0),
+    "data_preprocessing": ("model_training", "training_definitions", 0, "data_config"),
+}
+
+
+def nested_text(depth: int, kind: str, style: str) -> str:
+    """Return JSON or YAML flow text of a value nested ``depth`` levels deep."""
+    if kind == "list":
+        return "[" * depth + "1" + "]" * depth
+    separator = '"a": ' if style == "json" else "a: "
+    return ("{" + separator) * depth + "1" + "}" * depth
+
+
+def document_with_nested(field: str, depth: int, kind: str, style: str) -> str:
+    """Return the example as JSON or YAML text with ``field`` nested ``depth`` deep."""
+    document = example()
+    entity = entity_at(document, FREE_FORM_SLOTS[field])
+    if field == "request_schema":
+        entity[field] = {"default": PLACEHOLDER}
+    else:
+        entity[field] = PLACEHOLDER
+    if field == "metadata_value":
+        entity["metadata_type"] = "JSON"
+    if style == "json":
+        text = json.dumps(document, indent=1)
+        return text.replace(f'"{PLACEHOLDER}"', nested_text(depth, kind, style))
+    text = yaml.safe_dump(document, sort_keys=False, width=1000)
+    return text.replace(PLACEHOLDER, nested_text(depth, kind, style))
+
+
+DEEP_CASES = [
+    (field, depth, kind, style)
+    for field in FREE_FORM_SLOTS
+    for depth in (600, 10_000)
+    for kind in ("list", "object")
+    for style in ("json", "yaml")
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "depth", "kind", "style"),
+    DEEP_CASES,
+    ids=["-".join(map(str, case)) for case in DEEP_CASES],
+)
+def test_free_form_too_deep(tmp_path, field, depth, kind, style):
+    source = tmp_path / f"deep.{style}"
+    source.write_text(document_with_nested(field, depth, kind, style), "utf-8")
+
+    result = run_cli(source)
+
+    check_outcome(result, 2, "parse-too-deep")
+
+
+@pytest.mark.parametrize("style", ["json", "yaml"])
+@pytest.mark.parametrize("field", sorted(FREE_FORM_SLOTS))
+def test_free_form_at_limit_is_valid(tmp_path, field, style):
+    # The entity itself sits 4 to 6 levels deep, so 490 levels stay under 500.
+    source = tmp_path / f"deep.{style}"
+    source.write_text(document_with_nested(field, 490, "list", style), "utf-8")
+
+    result = run_cli(source)
+
+    check_outcome(result, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("list.json", "[" * 10_000 + "]" * 10_000),
+        ("object.json", '{"a": ' * 10_000 + "1" + "}" * 10_000),
+        ("list.yaml", "[" * 10_000 + "]" * 10_000),
+        ("object.yaml", "{a: " * 10_000 + "1" + "}" * 10_000),
+        ("block.yaml", "".join(" " * level + "a:\n" for level in range(1000))),
+        ("block-list.yaml", "".join(" " * level + "-\n" for level in range(1000))),
+        (
+            "unknown-field.json",
+            '{"spec_version": "1.0", "x": ' + "[" * 700 + "]" * 700 + "}",
+        ),
+    ],
+)
+def test_document_too_deep(tmp_path, name, text):
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+
+    result = run_cli(source)
+
+    check_outcome(result, 2, "parse-too-deep")
