@@ -9,7 +9,10 @@ a real line and column. Most cases run in-process through click's
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -554,3 +557,187 @@ def test_document_too_deep(tmp_path, name, text):
     result = run_cli(source)
 
     check_outcome(result, 2, "parse-too-deep")
+
+
+# Files that cannot be read -------------------------------------------------------
+
+
+def test_symlink_loop(tmp_path):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    first.symlink_to(second)
+    second.symlink_to(first)
+
+    result = run_cli(first)
+
+    check_outcome(result, 2, "io-unreadable")
+    assert "symbolic links" in result.stdout
+
+
+def test_missing_file(tmp_path):
+    result = run_cli(tmp_path / "absent.json")
+
+    check_outcome(result, 2, "io-unreadable")
+    assert "no such file" in result.stdout
+
+
+def test_directory_without_documents(tmp_path):
+    folder = tmp_path / "looks-like-a-file.json"
+    folder.mkdir()
+
+    result = run_cli(folder)
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "no documents" in result.stderr
+
+
+def test_directory_through_api(tmp_path):
+    with pytest.raises(mlspec.InputError, match="is a directory"):
+        mlspec.validate(tmp_path)
+    with pytest.raises(mlspec.InputError, match="is a directory"):
+        mlspec.read_document(tmp_path)
+
+
+def test_directory_named_jsonl(tmp_path):
+    folder = tmp_path / "records.jsonl"
+    folder.mkdir()
+
+    with pytest.raises(mlspec.InputError, match="is a directory"):
+        list(mlspec.iter_records(folder))
+
+
+def test_file_without_read_permission(tmp_path):
+    path = tmp_path / "locked.json"
+    path.write_text(json.dumps(example()), encoding="utf-8")
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        pytest.skip("this user (root) can read a file without read permission")
+
+    result = run_cli(path)
+
+    check_outcome(result, 2, "io-unreadable")
+    assert "Permission denied" in result.stdout
+
+
+def test_unreadable_file_among_good(tmp_path):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(example()), encoding="utf-8")
+
+    result = run_cli(good, tmp_path / "absent.yaml", good)
+
+    check_outcome(result, 2, "io-unreadable")
+    assert len(result.stdout.splitlines()) == 1
+
+
+# Standard input -----------------------------------------------------------------
+
+STDIN_CASES = [
+    ("valid-json", json.dumps(EXAMPLE).encode(), 0, None),
+    ("valid-yaml", (ROOT / "examples" / "churn.yaml").read_bytes(), 0, None),
+    ("truncated-json", b'{"spec_version": "1.0"', 2, "parse-json"),
+    ("truncated-yaml", b"a: [", 2, "parse-yaml"),
+    ("empty", b"", 2, "parse-empty"),
+    ("binary", b"\x89PNG\r\n\x1a\n\x00", 2, "parse-encoding"),
+    ("utf16", json.dumps(EXAMPLE).encode("utf-16"), 2, "parse-encoding"),
+    ("python-tag", b"x: !!python/object/apply:os.system [true]\n", 2, "parse-yaml-tag"),
+    ("jsonl", b'{"kind": "run"}\n{"kind": "run"}\n', 1, "schema-required"),
+    ("jsonl-bad-line", b'{"kind": "run"}\n{"kind": \n', 2, "parse-json"),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "exit_code", "rule"),
+    [case[1:] for case in STDIN_CASES],
+    ids=[case[0] for case in STDIN_CASES],
+)
+def test_stdin(data, exit_code, rule):
+    result = run_cli("-", input=data)
+
+    check_outcome(result, exit_code, rule)
+    if rule:
+        assert result.stdout.startswith("<stdin>:")
+
+
+# The real command in a subprocess -------------------------------------------------
+
+SUBPROCESS_SAMPLE = MANIFEST[::10]
+HUNDRED_MB = 100_000_000
+
+
+def run_subprocess(*args: str | Path, input: bytes | None = None, timeout: float = 20):
+    """Run ``python -m mlspec validate`` and return the completed process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "mlspec", "validate", *map(str, args)],
+        input=input,
+        capture_output=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def check_process(process, exit_code: int, rule: str | None) -> None:
+    stdout = process.stdout.decode("utf-8")
+    stderr = process.stderr.decode("utf-8")
+
+    assert "Traceback" not in stdout + stderr
+    assert process.returncode == exit_code, stdout + stderr
+    if rule is None:
+        assert stdout == ""
+    else:
+        assert f"[{rule}]" in stdout
+    for line in stdout.splitlines():
+        match = FINDING_LINE.match(line)
+        assert match is not None, line
+        if "[parse-" in line:
+            assert (match["line"], match["column"]) != ("0", "0"), line
+
+
+@pytest.mark.parametrize(
+    "case", SUBPROCESS_SAMPLE, ids=[case["file"] for case in SUBPROCESS_SAMPLE]
+)
+def test_subprocess_corpus_sample(case):
+    process = run_subprocess(CORPUS / case["file"])
+
+    check_process(process, case["exit"], case["rule"])
+
+
+def test_subprocess_stdin_binary():
+    process = run_subprocess("-", input=b"\x00\xff" * 1000)
+
+    check_process(process, 2, "parse-encoding")
+
+
+def test_subprocess_deep_and_bomb(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 10_000 + "]" * 10_000, encoding="utf-8")
+
+    process = run_subprocess(deep, CORPUS / "yaml" / "billion-laughs.yaml")
+
+    check_process(process, 2, "parse-too-deep")
+    assert b"[parse-too-large]" in process.stdout
+
+
+@pytest.mark.parametrize("style", ["json", "yaml"])
+def test_hundred_megabyte_string(tmp_path, style):
+    document = example()
+    document["experiment_management"]["runs"][0]["run_id"] = PLACEHOLDER
+    if style == "json":
+        text = json.dumps(document, indent=1)
+    else:
+        text = yaml.safe_dump(document, sort_keys=False)
+    path = tmp_path / f"huge-string.{style}"
+    with path.open("w", encoding="utf-8") as handle:
+        before, after = text.split(PLACEHOLDER)
+        handle.write(before)
+        handle.write("A" * HUNDRED_MB)
+        handle.write(after)
+
+    process = run_subprocess(path, timeout=120)
+    lines = process.stdout.decode("utf-8").splitlines()
+
+    check_process(process, 1, "schema-length")
+    assert f"({HUNDRED_MB} characters) has {HUNDRED_MB} characters" in lines[0]
+    assert max(len(line) for line in lines) < 400
