@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import mlspec
 from mlspec.cli import main
@@ -741,3 +743,172 @@ def test_hundred_megabyte_string(tmp_path, style):
     check_process(process, 1, "schema-length")
     assert f"({HUNDRED_MB} characters) has {HUNDRED_MB} characters" in lines[0]
     assert max(len(line) for line in lines) < 400
+
+
+# Fuzzing: random mutations of the examples ---------------------------------------
+
+# A fixed seed keeps CI repeatable; MLSPEC_HOSTILE_EXAMPLES=20000 runs a long,
+# randomised search instead.
+FUZZ_EXAMPLES = int(os.environ.get("MLSPEC_HOSTILE_EXAMPLES", "0"))
+FUZZ_SETTINGS = settings(
+    max_examples=FUZZ_EXAMPLES or 150,
+    derandomize=not FUZZ_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+CHURN_BYTES = {
+    "json": (ROOT / "examples" / "churn.json").read_bytes(),
+    "yaml": (ROOT / "examples" / "churn.yaml").read_bytes(),
+}
+TOKENS = [
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b'"',
+    b"'",
+    b"\\",
+    b"\n",
+    b"\t",
+    b" ",
+    b"NaN",
+    b"-Infinity",
+    b"1e400",
+    b"-0",
+    b"1" + b"0" * 400,
+    b"null",
+    b"true",
+    b"\\u0000",
+    b"\\ud800",
+    b"\\udfff",
+    b"\x00",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"\xe2\x82",
+    b"&a",
+    b"*a",
+    b"<<: *a",
+    b"!!python/object:os.system",
+    b"!!binary",
+    b"!custom",
+    b"---",
+    b"...",
+    b"- ",
+    b"? ",
+    b"|",
+    b">",
+    b"#",
+    b"%YAML 1.1",
+    b"0x",
+    b"1:2:3",
+    b".inf",
+    b"~",
+    b"yes",
+    b"2024-13-45T25:61:61Z",
+]
+
+
+@st.composite
+def mutated_bytes(draw, style: str) -> bytes:
+    """Draw an example file with bits flipped, a cut and tokens inserted."""
+    data = bytearray(CHURN_BYTES[style])
+    for _ in range(draw(st.integers(0, 3))):
+        position = draw(st.integers(0, len(data) - 1))
+        data[position] ^= 1 << draw(st.integers(0, 7))
+    for _ in range(draw(st.integers(0, 3))):
+        position = draw(st.integers(0, len(data)))
+        data[position:position] = draw(st.sampled_from(TOKENS))
+    if draw(st.booleans()):
+        del data[draw(st.integers(0, len(data))) :]
+    return bytes(data)
+
+
+def check_report(report) -> None:
+    """Assert that a report holds well-formed findings that can be printed."""
+    for finding in report.findings:
+        line = finding.format_text()
+
+        assert finding.rule in mlspec.RULES
+        assert line.encode("utf-8")
+        assert "\n" not in line
+        if finding.rule.startswith("parse-"):
+            assert finding.line is not None, line
+            assert finding.line > 0 and finding.column > 0, line
+
+
+@FUZZ_SETTINGS
+@given(data=st.data(), style=st.sampled_from(["json", "yaml"]))
+def test_byte_mutations_give_findings(tmp_path_factory, data, style):
+    mutated = data.draw(mutated_bytes(style))
+    path = tmp_path_factory.mktemp("fuzz") / f"mutated.{style}"
+    path.write_bytes(mutated)
+
+    report = mlspec.validate(path)
+
+    check_report(report)
+    assert report.valid or report.errors
+
+
+YAML_LINES = CHURN_BYTES["yaml"].decode("utf-8").splitlines()
+YAML_SNIPPETS = [
+    "x-a: &a {k: v}",
+    "<<: *a",
+    "<<: [*a, *a]",
+    "- *a",
+    "? [a, b]",
+    ": value",
+    "!!python/object/apply:os.system [true]",
+    "key: !!binary aGk=",
+    "---",
+    "...",
+    "\tkey: tab",
+    "key: 'unclosed",
+    "key: [1, 2",
+    "key: {a: 1, a: 2}",
+    "key: *undefined",
+    "key: 1.0e+400",
+    "key: .nan",
+    "%TAG ! tag:example.com,2000:",
+    "key: |",
+    "  block",
+    "run_id: RUN-20240115103500",
+    "experiment_id: EXP-20240115103000",
+]
+
+
+@st.composite
+def mutated_yaml(draw) -> str:
+    """Draw churn.yaml with lines deleted, duplicated, moved, re-indented or added."""
+    lines = list(YAML_LINES)
+    for _ in range(draw(st.integers(1, 4))):
+        index = draw(st.integers(0, len(lines) - 1))
+        operation = draw(
+            st.sampled_from(["delete", "duplicate", "move", "indent", "dedent", "add"])
+        )
+        if operation == "delete":
+            del lines[index]
+        elif operation == "duplicate":
+            lines.insert(index, lines[index])
+        elif operation == "move":
+            lines.insert(draw(st.integers(0, len(lines) - 1)), lines.pop(index))
+        elif operation == "indent":
+            lines[index] = "  " + lines[index]
+        elif operation == "dedent":
+            lines[index] = lines[index][2:]
+        else:
+            indent = " " * draw(st.sampled_from([0, 2, 4, 6, 8]))
+            lines.insert(index, indent + draw(st.sampled_from(YAML_SNIPPETS)))
+    return "\n".join(lines) + "\n"
+
+
+@FUZZ_SETTINGS
+@given(mutated_yaml())
+def test_yaml_mutations_give_findings(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("fuzz") / "mutated.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    report = mlspec.validate(path)
+
+    check_report(report)
