@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import mlspec
 from mlspec.cli import main
+from mlspec.cli.validate import printable
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "hostile"
@@ -828,7 +829,7 @@ def mutated_bytes(draw, style: str) -> bytes:
 def check_report(report) -> None:
     """Assert that a report holds well-formed findings that can be printed."""
     for finding in report.findings:
-        line = finding.format_text()
+        line = printable(finding.format_text())
 
         assert finding.rule in mlspec.RULES
         assert line.encode("utf-8")
@@ -912,3 +913,19 @@ def test_yaml_mutations_give_findings(tmp_path_factory, text):
     report = mlspec.validate(path)
 
     check_report(report)
+
+
+def test_control_characters_escaped_in_text(tmp_path):
+    path = tmp_path / "control-key.json"
+    path.write_text(
+        '{"spec_version": "1.0", "a\\nb": 1, "\\u001b[31mred\\u202e": 2}', "utf-8"
+    )
+
+    result = run_cli(path)
+    lines = result.stdout.splitlines()
+
+    check_outcome(result, 1, "schema-additional-property")
+    assert len(lines) == 2
+    assert f"{path}:1:25: /a\\nb: " in lines[0]
+    assert "/\\x1b[31mred\\u202e: " in lines[1]
+    assert "\x1b" not in result.stdout

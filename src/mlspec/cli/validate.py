@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -11,6 +12,11 @@ from mlspec.findings import BUSINESS_RULES
 from mlspec.validator import ValidationReport, validate_paths
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+# Control characters and bidirectional overrides, which a key or file name
+# may hold: printed raw they would split a finding over lines or restyle
+# the terminal.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
@@ -55,9 +61,16 @@ def validate_command(
         click.echo(json.dumps(_as_json(report), indent=2, ensure_ascii=False))
     else:
         for finding in report.findings:
-            click.echo(finding.format_text())
+            click.echo(printable(finding.format_text()))
         click.echo(_summary(report), err=True)
     sys.exit(exit_code(report))
+
+
+def printable(line: str) -> str:
+    """Return ``line`` with control characters written as escapes such as ``\\n``."""
+    return _UNPRINTABLE.sub(
+        lambda match: match.group().encode("unicode_escape").decode("ascii"), line
+    )
 
 
 def exit_code(report: ValidationReport) -> int:
