@@ -929,3 +929,52 @@ def test_control_characters_escaped_in_text(tmp_path):
     assert f"{path}:1:25: /a\\nb: " in lines[0]
     assert "/\\x1b[31mred\\u202e: " in lines[1]
     assert "\x1b" not in result.stdout
+
+
+# Python data passed to mlspec.validate ---------------------------------------------
+
+
+def self_containing() -> dict:
+    document: dict = {"spec_version": "1.0"}
+    document["x-self"] = document
+    return document
+
+
+API_CASES = [
+    ("float-nan", ("metrics", "accuracy"), float("nan"), "number-not-finite"),
+    ("float-inf", ("duration",), float("inf"), "number-not-finite"),
+    ("bytes", ("run_name",), b"x", "schema-type"),
+    ("tuple", ("tags",), ("a", "b"), "schema-type"),
+    ("set", ("tags",), {"a"}, "schema-type"),
+    ("int-key", ("parameters",), {1: "x"}, "schema-type"),
+    ("lone-surrogate", ("run_name",), "\udfff", "parse-encoding"),
+    ("deep-10000", ("run_name",), nested(10_000), "parse-too-deep"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "rule"),
+    [case[1:] for case in API_CASES],
+    ids=[case[0] for case in API_CASES],
+)
+def test_api_rejects_non_json_values(path, value, rule):
+    document = example()
+    target = document["experiment_management"]["runs"][0]
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+
+    report = mlspec.validate(document)
+
+    assert not report.valid
+    assert rule in {finding.rule for finding in report.findings}
+    assert all(
+        finding.pointer.startswith("/experiment_management/runs/0/")
+        for finding in report.findings
+    )
+
+
+def test_api_self_containing_dict():
+    report = mlspec.validate(self_containing())
+
+    assert [finding.rule for finding in report.findings] == ["parse-too-deep"]

@@ -636,25 +636,25 @@ def check_depth(document: ParsedDocument) -> None:
         if depth > MAX_DEPTH:
             return _report_structure(document, too_deep=True)
         if type(value) is dict:
-            if any(map(_has_surrogate, value)):
+            if any(map(has_lone_surrogate, value)):
                 return _report_structure(document, too_deep=False)
             children = value.values()
         elif type(value) is list:
             children = value
         else:
-            if type(value) is str and _has_surrogate(value):
+            if type(value) is str and has_lone_surrogate(value):
                 return _report_structure(document, too_deep=False)
             continue
         for child in children:
             kind = type(child)
             if kind is dict or kind is list:
                 stack.append((child, depth + 1))
-            elif kind is str and _has_surrogate(child):
+            elif kind is str and has_lone_surrogate(child):
                 return _report_structure(document, too_deep=False)
     return None
 
 
-def _has_surrogate(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
     """Whether ``text`` holds a lone surrogate, which JSON escapes allow but UTF-8 cannot encode."""
     if text.isascii():
         return False
@@ -672,12 +672,12 @@ def _report_structure(document: ParsedDocument, too_deep: bool) -> None:
         if too_deep and depth > MAX_DEPTH:
             message = f"nesting is deeper than {MAX_DEPTH} levels"
             return _report(document, pointer, "parse-too-deep", message)
-        if isinstance(value, str) and _has_surrogate(value):
+        if isinstance(value, str) and has_lone_surrogate(value):
             message = "a string holds a lone UTF-16 surrogate escape, which is not Unicode text"
             return _report(document, pointer, "parse-encoding", message)
         if isinstance(value, dict):
             for key, item in value.items():
-                if _has_surrogate(key):
+                if has_lone_surrogate(key):
                     # The pointer shows the key as \udXXX, because a lone
                     # surrogate cannot be printed or encoded as UTF-8.
                     shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
