@@ -47,6 +47,16 @@ def example() -> dict:
     return json.loads(json.dumps(EXAMPLE))
 
 
+def mini_experiment() -> dict:
+    """Return a valid experiment with only its required fields."""
+    return {
+        "experiment_id": "EXP-1",
+        "experiment_name": "churn",
+        "created_by": "data-science-team",
+        "created_at": "2024-01-15T10:30:00Z",
+    }
+
+
 def nested(depth: int, kind: str = "list") -> object:
     """Return a value nested ``depth`` levels deep, built without recursion."""
     value: object = 1
@@ -1008,3 +1018,35 @@ def test_api_self_containing_dict():
     report = mlspec.validate(self_containing())
 
     assert [finding.rule for finding in report.findings] == ["parse-too-deep"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        (),
+        ("model_serving",),
+        ("experiment_management", "runs", 0, "artifacts", 0),
+        ("model_serving", "model_deployments", 0),
+    ],
+    ids=["document", "section", "artifact", "deployment"],
+)
+def test_deep_extension_field_json(tmp_path, path):
+    document = example()
+    entity_at(document, path)["x-deep"] = nested(600)
+    source = tmp_path / "deep-extension.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+
+    result = run_cli(source)
+
+    check_outcome(result, 2, "parse-too-deep")
+    assert f"{pointer_of(path)}/x-deep/0/0/" in result.stdout
+
+
+def test_deep_extension_field_jsonl(tmp_path):
+    record = {"kind": "experiment", **mini_experiment(), "x-deep": nested(600)}
+    source = tmp_path / "deep-extension.jsonl"
+    source.write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+    result = run_cli(source)
+
+    check_outcome(result, 2, "parse-too-deep")

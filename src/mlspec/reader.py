@@ -237,16 +237,38 @@ def parse_json(name: str, text: str, first_line: int = 1) -> ParsedDocument:
     document = ParsedDocument(name, instance, locator)
     if hooks.duplicates or hooks.non_finite or hooks.overflow:
         document.findings.extend(_json_token_findings(name, text, first_line))
-    if _SURROGATE_ESCAPE.search(text):
+    if _SURROGATE_ESCAPE.search(text) or not within_depth(instance):
         check_depth(document)
     return document
 
 
 # JSON text can only produce a lone surrogate through a \uD800-\uDFFF escape.
-# Nesting needs no walk here: json.loads raises RecursionError near 1000
-# levels, and the rules check MAX_DEPTH inside the free-form JSON fields,
-# the only places a valid document nests deeply.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def within_depth(instance: Any) -> bool:
+    """Whether arrays and objects nest at most ``MAX_DEPTH`` levels.
+
+    json.loads itself stops only near 1,000 levels, and extension fields
+    (``x-...``) may hold any JSON anywhere, so every JSON text gets this
+    walk. Exact type checks and no pointers keep it cheap next to json.loads.
+    """
+    stack = [(instance, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if type(value) is dict:
+            children = value.values()
+        elif type(value) is list:
+            children = value
+        else:
+            continue
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                if depth >= MAX_DEPTH:
+                    return False
+                stack.append((child, depth + 1))
+    return True
 
 
 def _unreadable(name, locator, rule, message, position) -> ParsedDocument:

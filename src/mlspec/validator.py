@@ -299,11 +299,6 @@ def _validate_parsed(spec: Spec, parsed: ParsedDocument) -> ValidationReport:
 
     instance = parsed.instance
     found = schema_findings(spec, spec.document_uri, instance, parsed.name)
-    too_deep = _depth_findings(parsed) if found else []
-    if too_deep:
-        report.findings.extend(too_deep)
-        report.unreadable.append(parsed.name)
-        return report
     if isinstance(instance, dict) and "spec_version" not in instance:
         found.append(_version_missing(parsed.name))
     checker = RuleChecker(parsed.name)
@@ -312,19 +307,6 @@ def _validate_parsed(spec: Spec, parsed: ParsedDocument) -> ValidationReport:
     found.extend(checker.finish())
     report.findings.extend(_locate(found, parsed.locator))
     return report
-
-
-def _depth_findings(parsed: ParsedDocument) -> list[Finding]:
-    """Return a parse-too-deep finding when the instance nests deeper than the limit.
-
-    The JSON reader skips this walk to stay fast, and a valid document nests
-    deeply only in the free-form fields, which the rules check. Documents
-    that fail the schema get the walk, so that a deep value anywhere gives
-    parse-too-deep, as it does in YAML.
-    """
-    before = len(parsed.findings)
-    check_depth(parsed)
-    return parsed.findings[before:]
 
 
 def _version_missing(name: str) -> Finding:
@@ -386,9 +368,6 @@ def _validate_record(
         return [_record_finding(record.name, "/kind", "jsonl-kind", message)]
 
     found = schema_findings(spec, entity_kind.uri, entity, record.name)
-    too_deep = _depth_findings(record) if found else []
-    if too_deep:
-        return too_deep
     checker.add(
         entity_kind.kind, entity, f"@{record.line_offset + 1}", entity_kind.id_field
     )
