@@ -158,6 +158,13 @@ def test_integer_2_70_is_kept_exact():
     assert parsed.findings == []
 
 
+def test_tiny_and_negative_zero_numbers():
+    parsed = mlspec.reader.parse_json("x.json", '{"a": 1e-400, "b": -0}')
+
+    assert parsed.instance == {"a": 0.0, "b": 0}
+    assert parsed.findings == []
+
+
 def test_yaml_float_overflow_is_range_error(tmp_path):
     text = (ROOT / "examples" / "churn.yaml").read_text(encoding="utf-8")
     path = tmp_path / "overflow.yaml"
@@ -591,7 +598,7 @@ def test_missing_file(tmp_path):
     result = run_cli(tmp_path / "absent.json")
 
     check_outcome(result, 2, "io-unreadable")
-    assert "no such file" in result.stdout
+    assert f"{tmp_path / 'absent.json'}:0:0: /: no such file" in result.stdout
 
 
 def test_directory_without_documents(tmp_path):
@@ -641,6 +648,7 @@ def test_unreadable_file_among_good(tmp_path):
 
     check_outcome(result, 2, "io-unreadable")
     assert len(result.stdout.splitlines()) == 1
+    assert "checked 3 document(s): 2 valid, 1 invalid" in result.stderr
 
 
 # Standard input -----------------------------------------------------------------

@@ -83,26 +83,33 @@ def exit_code(report: ValidationReport) -> int:
     return EXIT_VALID if report.valid else EXIT_INVALID
 
 
+def _checked(report: ValidationReport) -> list[str]:
+    """Return every input, once per time it was named, readable or not."""
+    return report.files + [
+        name for name in report.unreadable if name not in report.files
+    ]
+
+
 def _summary(report: ValidationReport) -> str:
     invalid = {finding.file for finding in report.errors}
-    files = len(report.files) or len(set(report.unreadable))
-    valid = max(files - len(invalid), 0)
+    checked = _checked(report)
+    failed = sum(1 for name in checked if name in invalid)
     return (
-        f"mlspec: checked {files} document(s): {valid} valid, {len(invalid)} invalid; "
+        f"mlspec: checked {len(checked)} document(s): {len(checked) - failed} valid, "
+        f"{failed} invalid; "
         f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
     )
 
 
 def _as_json(report: ValidationReport) -> dict:
     invalid = {finding.file for finding in report.errors}
+    checked = _checked(report)
     return {
         "valid": report.valid,
-        "documents": [
-            {"file": name, "valid": name not in invalid} for name in report.files
-        ],
+        "documents": [{"file": name, "valid": name not in invalid} for name in checked],
         "findings": [finding.to_dict() for finding in report.findings],
         "summary": {
-            "documents": len(report.files),
+            "documents": len(checked),
             "errors": len(report.errors),
             "warnings": len(report.warnings),
         },
