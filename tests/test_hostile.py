@@ -857,7 +857,7 @@ def mutated_bytes(draw, style: str) -> bytes:
 
 
 def check_report(report) -> None:
-    """Assert that a report holds well-formed findings that can be printed."""
+    """Assert that every finding of a report names a known rule and prints as one line."""
     for finding in report.findings:
         line = printable(finding.format_text())
 
@@ -866,7 +866,8 @@ def check_report(report) -> None:
         assert "\n" not in line
         if finding.rule.startswith("parse-"):
             assert finding.line is not None, line
-            assert finding.line > 0 and finding.column > 0, line
+            assert finding.line > 0, line
+            assert finding.column > 0, line
 
 
 def read_all(path: Path, style: str) -> None:

@@ -109,8 +109,9 @@ _WIDE_BOMS = (
 def decode(name: str, data: bytes) -> tuple[str | None, list[Finding]]:
     """Decode UTF-8 text; a byte order mark is dropped with a warning.
 
-    UTF-16 and UTF-32 input, and any NUL byte, are rejected with a finding
-    that says so: JSON and YAML text never holds a raw NUL character.
+    UTF-16 and UTF-32 input and any NUL byte are rejected with a finding
+    that names the encoding or the byte, because JSON and YAML text never
+    contains a raw NUL character.
     """
     for bom, encoding in _WIDE_BOMS:
         if data.startswith(bom):
@@ -247,7 +248,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def within_depth(instance: Any) -> bool:
-    """Whether arrays and objects nest at most ``MAX_DEPTH`` levels.
+    """Return whether arrays and objects nest at most ``MAX_DEPTH`` levels.
 
     json.loads itself stops only near 1,000 levels, and extension fields
     (``x-...``) may hold any JSON anywhere, so every JSON text gets this

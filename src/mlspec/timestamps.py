@@ -17,7 +17,7 @@ _TIMESTAMP = re.compile(
     r"[Tt ](?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
     r"(?:\.(?P<fraction>\d+))?"
     r"(?P<offset>[Zz]|[+-]\d{2}:\d{2})?\Z",
-    # Without ASCII, \d would also match digits such as the full-width ２;
+    # Without ASCII, \d would also match digits such as the full-width ２.
     # \Z, unlike $, does not match before a trailing newline.
     re.ASCII,
 )

@@ -111,11 +111,11 @@ _MAX_IN_MEMORY_FINDINGS = 100
 
 
 def _plain_json(document: Any) -> bool:
-    """Whether ``document`` holds only JSON values, nested at most ``MAX_DEPTH`` deep.
+    """Return whether ``document`` contains only JSON values, at most ``MAX_DEPTH`` deep.
 
-    This is the fast walk that every document passed as Python data gets:
-    exact type checks, no pointers. When it fails, the slower walks find
-    out what and where.
+    Every document passed as Python data gets this fast walk, with exact
+    type checks and no pointers. Only when it fails do the slower walks
+    build findings.
     """
     stack = [(document, 0)]
     while stack:
@@ -150,9 +150,9 @@ _PLAIN_SCALARS = {int, bool, type(None)}
 def _too_deep(spec: Spec, parsed: ParsedDocument) -> list[Finding]:
     """Report nesting beyond ``MAX_DEPTH`` in a document passed as Python data.
 
-    The rules name the free-form field that nests too deeply; for deep
+    The rules name the free-form field that nests too deeply. For deep
     values elsewhere, ``check_depth`` names the value at the limit. Either
-    way the schema pass never sees the document, because python-jsonschema
+    way the document skips the schema pass, because python-jsonschema
     recurses into it.
     """
     checker = RuleChecker(parsed.name)
@@ -176,7 +176,7 @@ def _in_memory_findings(parsed: ParsedDocument) -> list[Finding]:
     tuples, keys that are not strings, or float NaN and infinities, which
     the in-memory form writes as the strings "NaN", "Infinity" and
     "-Infinity". The walk is iterative, stops after 100 findings and stops
-    below ``MAX_DEPTH``, so a container that holds itself ends it too:
+    below ``MAX_DEPTH``, so a container that contains itself ends it too:
     ``check_depth`` then reports the nesting.
     """
     findings: list[Finding] = []

@@ -13,8 +13,8 @@ from mlspec.validator import ValidationReport, validate_paths
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
-# Control characters and bidirectional overrides, which a key or file name
-# may hold: printed raw they would split a finding over lines or restyle
+# A key or file name may contain control characters and bidirectional
+# overrides. Printed raw, they would split a finding over lines or restyle
 # the terminal.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
