@@ -1,0 +1,242 @@
+"""Start and stop a private PostgreSQL server for tests and for ``mlspec db``.
+
+The server keeps its data in one folder and listens only on a Unix socket in
+a private folder beside it (``listen_addresses = ''``), so nothing else on the
+network can reach it. PostgreSQL will not run as root, so when the current
+user is root, ``initdb`` and ``pg_ctl`` run as the ``postgres`` system user
+through ``runuser`` and that user owns the data and socket folders.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import pwd
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlspec.errors import MlspecError
+
+log = logging.getLogger(__name__)
+
+SERVICE_USER = "postgres"
+DATABASE = "postgres"
+START_TIMEOUT_SECONDS = 60
+
+
+class ServerError(MlspecError):
+    """The embedded PostgreSQL server could not be set up, started or stopped."""
+
+
+@dataclass(frozen=True)
+class Server:
+    """A PostgreSQL server in ``data_dir`` that listens on a socket in ``socket_dir``."""
+
+    data_dir: Path
+    socket_dir: Path
+    bin_dir: Path | None
+    user: str
+
+    @property
+    def dsn(self) -> str:
+        """libpq keyword DSN that connects through the Unix socket."""
+        return f"host={self.socket_dir} dbname={DATABASE} user={self.user}"
+
+
+def find_bin_dir() -> Path | None:
+    """Return the folder of the machine's ``initdb`` and ``pg_ctl``, newest version first."""
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=_version_key,
+        reverse=True,
+    )
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        result = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, check=False
+        )
+        candidates.append(result.stdout.strip())
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(str(Path(initdb).parent))
+
+    for candidate in candidates:
+        folder = Path(candidate)
+        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
+            return folder
+    return None
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    version = Path(path).parent.name
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def start(data_dir: Path | str) -> Server:
+    """Initialise ``data_dir`` if it is empty, start the server if it is down, return it.
+
+    The socket folder is ``<data_dir>-socket``, because a socket path must stay
+    under about 100 bytes and must not sit inside the data folder that
+    ``initdb`` requires to be empty.
+    """
+    data_dir = Path(data_dir).resolve()
+    socket_dir = data_dir.with_name(data_dir.name + "-socket")
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        return _start_pgserver(data_dir)
+
+    user = SERVICE_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    server = Server(
+        data_dir=data_dir, socket_dir=socket_dir, bin_dir=bin_dir, user=user
+    )
+    _prepare_folders(server)
+    if not (data_dir / "PG_VERSION").is_file():
+        _initdb(server)
+    if not is_running(server):
+        _pg_ctl(
+            server,
+            "start",
+            "-w",
+            "-t",
+            str(START_TIMEOUT_SECONDS),
+            "-l",
+            str(data_dir / "server.log"),
+            "-o",
+            _server_options(server),
+        )
+        log.info("started PostgreSQL in %s (socket %s)", data_dir, socket_dir)
+    return server
+
+
+def stop(data_dir: Path | str) -> bool:
+    """Stop the server in ``data_dir`` (fast shutdown); return whether one was running."""
+    data_dir = Path(data_dir).resolve()
+    bin_dir = find_bin_dir()
+    if bin_dir is None or not (data_dir / "PG_VERSION").is_file():
+        return False
+
+    user = SERVICE_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    socket_dir = data_dir.with_name(data_dir.name + "-socket")
+    server = Server(
+        data_dir=data_dir, socket_dir=socket_dir, bin_dir=bin_dir, user=user
+    )
+    if not is_running(server):
+        return False
+    _pg_ctl(server, "stop", "-w", "-m", "fast")
+    log.info("stopped PostgreSQL in %s", data_dir)
+    return True
+
+
+def is_running(server: Server) -> bool:
+    """Return whether ``pg_ctl status`` finds a server for the data folder."""
+    result = subprocess.run(
+        _as_service_user(
+            server,
+            [str(server.bin_dir / "pg_ctl"), "status", "-D", str(server.data_dir)],
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def _server_options(server: Server) -> str:
+    # Both paths are quoted for the server's own option parser.
+    return (
+        f"-c listen_addresses='' -c unix_socket_directories='{server.socket_dir}' "
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
+
+
+def _prepare_folders(server: Server) -> None:
+    for folder in (server.data_dir, server.socket_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+        if os.geteuid() == 0:
+            shutil.chown(folder, user=SERVICE_USER, group=SERVICE_USER)
+    if os.geteuid() == 0:
+        _allow_traversal(server.data_dir.parent)
+
+
+def _allow_traversal(folder: Path) -> None:
+    """Let the service user reach ``folder`` by adding search permission up the tree.
+
+    Only the execute (search) bit is added, so no listing or reading is granted.
+    """
+    for parent in [folder, *folder.parents]:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o001)
+
+
+def _initdb(server: Server) -> None:
+    command = [
+        str(server.bin_dir / "initdb"),
+        "-D",
+        str(server.data_dir),
+        "-U",
+        server.user,
+        "--auth=trust",
+        "--encoding=UTF8",
+        "--locale=C",
+        "--no-sync",
+    ]
+    _run(server, command, "initdb")
+    log.info("initialised a PostgreSQL data folder in %s", server.data_dir)
+
+
+def _pg_ctl(server: Server, action: str, *options: str) -> None:
+    command = [
+        str(server.bin_dir / "pg_ctl"),
+        action,
+        "-D",
+        str(server.data_dir),
+        *options,
+    ]
+    _run(server, command, f"pg_ctl {action}")
+
+
+def _run(server: Server, command: list[str], what: str) -> None:
+    result = subprocess.run(
+        _as_service_user(server, command), capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip()
+        log_file = server.data_dir / "server.log"
+        raise ServerError(
+            f"{what} failed for {server.data_dir} (exit {result.returncode}): {detail}; "
+            f"see {log_file} when it exists"
+        )
+
+
+def _as_service_user(server: Server, command: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return command
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        raise ServerError(
+            "running as root needs runuser to start PostgreSQL as postgres"
+        )
+    return [runuser, "-u", SERVICE_USER, "--", *command]
+
+
+def _start_pgserver(data_dir: Path) -> Server:
+    """Start a server from the ``pgserver`` wheel when the machine has no binaries."""
+    try:
+        import pgserver  # type: ignore[import-not-found]
+    except ImportError as error:
+        raise ServerError(
+            "no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin, "
+            "pg_config --bindir or PATH; install PostgreSQL or the pgserver package"
+        ) from error
+
+    # NOTE: this path has not been run here, because this machine has binaries.
+    handle = pgserver.get_server(str(data_dir), cleanup_mode=None)
+    socket_dir = Path(handle.get_uri().split("host=")[-1])
+    return Server(
+        data_dir=data_dir, socket_dir=socket_dir, bin_dir=None, user=SERVICE_USER
+    )

@@ -1,0 +1,52 @@
+"""Fixtures shared by the whole test suite: one PostgreSQL server per run.
+
+The session starts a private server in a temporary folder (see
+``mlspec.store.server``) and stops it at the end. Each test that asks for
+``pg_dsn`` gets a fresh, empty database that is dropped afterwards. With
+``MLSPEC_TEST_DSN`` set, that server is used instead and nothing is started.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from mlspec.store import server
+
+
+@pytest.fixture(scope="session")
+def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DSN of the maintenance database of the session's PostgreSQL server."""
+    external = os.environ.get("MLSPEC_TEST_DSN")
+    if external:
+        yield external
+        return
+
+    data_dir = tmp_path_factory.mktemp("postgres") / "data"
+    started = server.start(data_dir)
+    try:
+        yield started.dsn
+    finally:
+        server.stop(data_dir)
+
+
+@pytest.fixture
+def pg_dsn(pg_server_dsn: str) -> Iterator[str]:
+    """DSN of a new empty database, created from template0 and dropped after the test."""
+    name = f"mlspec_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+        )
+
+    yield psycopg.conninfo.make_conninfo(pg_server_dsn, dbname=name)
+
+    with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
