@@ -11,7 +11,7 @@ import enum
 from dataclasses import asdict, dataclass, field
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How much a finding matters: errors make a document invalid."""
 
     ERROR = "error"

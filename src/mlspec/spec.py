@@ -47,7 +47,7 @@ class EntityKind:
         return f"/{self.section}/{self.list_name}"
 
 
-@dataclass
+@dataclass(eq=False)
 class Spec:
     """The loaded spec: every schema file, its registry and the entity lists."""
 
