@@ -138,7 +138,7 @@ def generate_sql(spec: Spec, unsupported: Callable[[str, str], None]) -> dict[st
 def named_statements(text: str) -> dict[str, str]:
     """Split a generated file into its ``-- name: <name>`` statements."""
     statements: dict[str, str] = {}
-    for block in text.split("\n-- name: ")[1:]:
+    for block in ("\n" + text).split("\n-- name: ")[1:]:
         name, _, body = block.partition("\n")
         statements[name.strip()] = body.strip().removesuffix(";")
     return statements
@@ -195,6 +195,8 @@ def _upsert_statements(
                 env.get_template("stage.sql.j2").render(table=context),
             )
         )
+        copy = env.get_template("copy.sql.j2").render(table=context)
+        statements.append((f"copy_{table.name}", copy))
         for conflict in _conflict_contexts(table):
             sql = env.get_template("conflicts.sql.j2").render(conflict=conflict)
             statements.append((f"conflicts_{table.name}_{conflict.column}", sql))
