@@ -44,9 +44,10 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from mlspec.cli import validate
+    from mlspec.cli import db, validate
 
     main.add_command(validate.validate_command)
+    main.add_command(db.db_command)
 
 
 _register()

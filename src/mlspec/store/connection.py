@@ -45,7 +45,7 @@ def connect(dsn: str) -> psycopg.Connection:
     try:
         connection = psycopg.connect(dsn)
     except psycopg.Error as error:
-        message = scrub(str(error).strip(), dsn)
+        message = " ".join(scrub(str(error), dsn).split())
         raise StoreError(f"cannot connect to {mask_dsn(dsn)}: {message}") from None
     log.debug("connected to %s", mask_dsn(dsn))
     return connection
