@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
+from mlspec import read_document
 from mlspec.store import server
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture(scope="session")
@@ -41,12 +46,51 @@ def pg_dsn(pg_server_dsn: str) -> Iterator[str]:
     name = f"mlspec_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
         admin.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(
+                sql.Identifier(name)
+            )
         )
 
     yield psycopg.conninfo.make_conninfo(pg_server_dsn, dbname=name)
 
     with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
         admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)
+            )
         )
+
+
+@pytest.fixture
+def example_document() -> dict[str, Any]:
+    """The churn example in mlspec's in-memory form (a fresh copy per test)."""
+    return read_document(EXAMPLES / "churn.yaml")
+
+
+@pytest.fixture
+def store_conn(pg_dsn: str) -> Iterator[psycopg.Connection]:
+    """A connection to a fresh database whose mlspec tables exist."""
+    from mlspec import store
+
+    with store.connect(pg_dsn) as conn:
+        store.init(conn)
+        yield conn
+
+
+@pytest.fixture
+def table_snapshot() -> Callable[
+    [psycopg.Connection], dict[str, list[tuple[Any, ...]]]
+]:
+    """Return a function that reads every mlspec table as sorted rows of text."""
+    from mlspec.store.load import store_tables
+
+    def snapshot(conn: psycopg.Connection) -> dict[str, list[tuple[Any, ...]]]:
+        tables = {}
+        for table in store_tables():
+            query = sql.SQL("SELECT * FROM {}").format(sql.Identifier(table.name))
+            rows = conn.execute(query).fetchall()
+            tables[table.name] = sorted(tuple(map(repr, row)) for row in rows)
+        conn.rollback()
+        return tables
+
+    return snapshot

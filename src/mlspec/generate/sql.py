@@ -400,9 +400,10 @@ def _parse_tree(sql: str, report_as: str | None) -> Any:
     except pg_parser.ParseError as error:
         if report_as is None:
             return None
-        position = error.args[1] if len(error.args) > 1 else "?"
+        index = error.args[1] if len(error.args) > 1 else None
+        where = "" if index is None else f" at character {index + 1}"
         raise SqlGenerationError(
-            f"generated SQL is invalid at character {position}: {error.args[0]}\n{report_as}"
+            f"generated SQL is invalid{where}: {error.args[0]}\n{report_as}"
         ) from error
     return _strip_locations(tree)
 
