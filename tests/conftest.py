@@ -9,6 +9,8 @@ The session starts a private server in a temporary folder (see
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,19 +27,27 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture(scope="session")
-def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """DSN of the maintenance database of the session's PostgreSQL server."""
+def pg_server_dsn() -> Iterator[str]:
+    """DSN of the maintenance database of the session's PostgreSQL server.
+
+    The data folder is a private temporary folder rather than pytest's
+    ``tmp_path_factory``, because pytest deletes old numbered folders under
+    its shared base folder, which another pytest run may do while this
+    server still uses them.
+    """
     external = os.environ.get("MLSPEC_TEST_DSN")
     if external:
         yield external
         return
 
-    data_dir = tmp_path_factory.mktemp("postgres") / "data"
+    folder = Path(tempfile.mkdtemp(prefix="mlspec-pg-"))
+    data_dir = folder / "data"
     started = server.start(data_dir)
     try:
         yield started.dsn
     finally:
         server.stop(data_dir)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

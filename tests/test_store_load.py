@@ -1,0 +1,400 @@
+"""Tests of ``mlspec.store.load`` against PostgreSQL 15: transactions, repeats, conflicts."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import threading
+import time
+
+import psycopg
+import pytest
+
+from mlspec import load_spec, store
+from mlspec.store.connection import StoreError
+
+from conftest import EXAMPLES
+
+RUN = "RUN-20240115103500"
+
+
+def _metric_rows(conn: psycopg.Connection) -> list[tuple]:
+    rows = conn.execute(
+        "SELECT metric_name, step, metric_timestamp, metric_value FROM run_metrics "
+        "ORDER BY metric_name, step, metric_timestamp"
+    ).fetchall()
+    conn.rollback()
+    return rows
+
+
+def _empty_counts(snapshot: dict[str, list]) -> dict[str, int]:
+    return {table: len(rows) for table, rows in snapshot.items() if rows}
+
+
+def test_load_example_rows(store_conn, example_document):
+    summary = store.load(store_conn, example_document)
+
+    assert summary.entities == 11
+    assert summary.tables["run_parameters"].inserted == 3
+    assert summary.tables["run_metrics"].inserted == 3
+    assert summary.tables["model_predictions"].inserted == 3
+    params = dict(
+        store_conn.execute(
+            "SELECT parameter_name, parameter_value FROM run_parameters"
+        ).fetchall()
+    )
+    assert params == {"n_estimators": "100", "max_depth": "10", "learning_rate": "0.01"}
+    ids = {
+        row[0] for row in store_conn.execute("SELECT parameter_id FROM run_parameters")
+    }
+    assert f"PARAM-{RUN}-n_estimators" in ids
+    deployment = store_conn.execute(
+        "SELECT deployment_status, deployment_environment, instance_count, cpu, memory, "
+        "auto_scaling_enabled, auto_scaling_max_instances FROM model_deployments"
+    ).fetchone()
+    assert deployment == ("Active", "Production", 2, "2", "4Gi", True, 10)
+    output = store_conn.execute(
+        "SELECT output_data, error_message FROM model_predictions WHERE log_id = %s",
+        ("LOG-20240116095000",),
+    ).fetchone()
+    assert output == (None, "features must hold 20 numbers, got 0")
+    is_json_null = store_conn.execute(
+        "SELECT output_data = 'null'::jsonb FROM model_predictions WHERE log_id = %s",
+        ("LOG-20240116095000",),
+    ).fetchone()[0]
+    assert is_json_null is True
+
+
+def test_load_fills_spec_defaults(store_conn, example_document):
+    run = example_document["experiment_management"]["runs"][0]
+    for field in ("run_status", "end_time", "duration"):
+        del run[field]
+    api = example_document["model_serving"]["model_apis"][0]
+    del api["api_method"]
+    del api["api_version"]
+    deployment = example_document["model_serving"]["model_deployments"][0]
+    del deployment["deployment_config"]["resource_limits"]["cpu"]
+    del deployment["deployment_config"]["auto_scaling"]
+    store.load(store_conn, example_document)
+
+    status = store_conn.execute("SELECT run_status FROM run_metadata").fetchone()
+    api_row = store_conn.execute(
+        "SELECT api_method, api_version FROM model_apis"
+    ).fetchone()
+    resources = store_conn.execute(
+        "SELECT cpu, gpu, auto_scaling_enabled, auto_scaling_max_instances FROM model_deployments"
+    ).fetchone()
+    assert status == ("Running",)
+    assert api_row == ("POST", "v1")
+    # Defaults apply inside an object that is present; a missing object stays NULL.
+    assert resources == ("1", None, None, None)
+
+
+def test_load_twice_same_rows(store_conn, example_document, table_snapshot):
+    store.load(store_conn, example_document)
+    first = table_snapshot(store_conn)
+    summary = store.load(store_conn, example_document)
+    second = table_snapshot(store_conn)
+
+    assert first == second
+    assert summary.inserted == 0
+    assert summary.updated == 0
+    assert summary.tables["run_metrics"].unchanged == 3
+
+
+def test_load_update_counts_changed_rows(store_conn, example_document):
+    store.load(store_conn, example_document)
+    example_document["experiment_management"]["runs"][0]["run_name"] = "renamed"
+    summary = store.load(store_conn, example_document)
+
+    assert summary.tables["run_metadata"].updated == 1
+    assert summary.updated == 1
+    name = store_conn.execute("SELECT run_name FROM run_metadata").fetchone()[0]
+    assert name == "renamed"
+
+
+def test_load_jsonl_matches_yaml(
+    tmp_path, store_conn, example_document, table_snapshot
+):
+    lines = [json.dumps({"spec_version": "1.0"})]
+    for kind in load_spec().entities:
+        section = example_document.get(kind.section) or {}
+        for entity in section.get(kind.list_name) or []:
+            lines.append(json.dumps({"kind": kind.kind, **entity}))
+    jsonl = tmp_path / "churn.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n")
+
+    from_jsonl = store.load(store_conn, jsonl)
+    after_jsonl = table_snapshot(store_conn)
+    from_yaml = store.load(store_conn, EXAMPLES / "churn.yaml")
+
+    assert from_jsonl.entities == 11
+    assert from_jsonl.inserted == 28
+    assert from_yaml.inserted == 0
+    assert from_yaml.updated == 0
+    assert table_snapshot(store_conn) == after_jsonl
+
+
+def test_invalid_document_writes_nothing(store_conn, example_document, table_snapshot):
+    store.load(store_conn, example_document)
+    before = table_snapshot(store_conn)
+    broken = copy.deepcopy(example_document)
+    broken["experiment_management"]["runs"][0]["run_status"] = "Done"
+    broken["experiment_management"]["runs"][0]["run_name"] = "changed"
+
+    with pytest.raises(store.DocumentRejected) as caught:
+        store.load(store_conn, broken)
+
+    assert caught.value.findings
+    assert any(
+        f.pointer == "/experiment_management/runs/0/run_status"
+        for f in caught.value.findings
+    )
+    assert "nothing was loaded" in str(caught.value)
+    assert table_snapshot(store_conn) == before
+
+
+def test_parameter_same_value_is_noop(store_conn, example_document):
+    store.load(store_conn, example_document)
+    params = example_document["experiment_management"]["runs"][0]["parameters"]
+    params["max_depth"] = "10"
+    summary = store.load(store_conn, example_document)
+    assert summary.tables["run_parameters"].updated == 0
+
+
+def test_parameter_conflict_fails_whole_load(
+    store_conn, example_document, table_snapshot
+):
+    store.load(store_conn, example_document)
+    before = table_snapshot(store_conn)
+    run = example_document["experiment_management"]["runs"][0]
+    run["parameters"]["max_depth"] = 12
+    run["run_name"] = "renamed"
+
+    with pytest.raises(store.ImmutableValueConflict) as caught:
+        store.load(store_conn, example_document)
+
+    message = str(caught.value)
+    assert RUN in message
+    assert "max_depth" in message
+    assert "'10'" in message
+    assert "'12'" in message
+    assert table_snapshot(store_conn) == before
+
+
+def test_metric_non_finite_round_trip(store_conn, example_document):
+    run = example_document["experiment_management"]["runs"][0]
+    run["metrics"] = [
+        {"key": "loss", "value": "NaN", "step": 1},
+        {"key": "loss", "value": "Infinity", "step": 2},
+        {"key": "loss", "value": "-Infinity", "step": 3},
+        {
+            "key": "loss",
+            "value": -1.5e-300,
+            "step": 4,
+            "timestamp": "2024-01-15T10:40:00Z",
+        },
+        {"key": "accuracy", "value": 0.85},
+    ]
+    store.load(store_conn, example_document)
+    first = _metric_rows(store_conn)
+    summary = store.load(store_conn, example_document)
+    second = _metric_rows(store_conn)
+
+    values = {(name, step): value for name, step, _, value in first}
+    assert math.isnan(values[("loss", 1)])
+    assert values[("loss", 2)] == math.inf
+    assert values[("loss", 3)] == -math.inf
+    assert values[("loss", 4)] == -1.5e-300
+    assert len(second) == 5
+    assert summary.tables["run_metrics"].inserted == 0
+    assert summary.tables["run_metrics"].updated == 0
+
+
+def test_metric_history_keeps_every_point(store_conn, example_document):
+    run = example_document["experiment_management"]["runs"][0]
+    run["metrics"] = [
+        {"key": "loss", "value": 0.9, "step": 0, "timestamp": "2024-01-15T10:36:00Z"},
+        {"key": "loss", "value": 0.5, "step": 1, "timestamp": "2024-01-15T10:37:00Z"},
+        {
+            "key": "loss",
+            "value": 0.4,
+            "step": 1,
+            "timestamp": "2024-01-15T10:38:00+00:00",
+        },
+        {"key": "accuracy", "value": 0.85},
+    ]
+    store.load(store_conn, example_document)
+    rows = _metric_rows(store_conn)
+    ids = {row[0] for row in store_conn.execute("SELECT metric_id FROM run_metrics")}
+
+    assert len(rows) == 4
+    assert len(ids) == 4
+    accuracy = [row for row in rows if row[0] == "accuracy"][0]
+    assert accuracy[1] == 0
+    assert accuracy[2].isoformat() == "2024-01-15T10:50:00+00:00"
+
+
+def test_failed_statement_leaves_database_unchanged(
+    store_conn, example_document, table_snapshot
+):
+    store.load(store_conn, example_document)
+    before = table_snapshot(store_conn)
+    # The store's own FK rejects a run whose experiment is neither stored nor loaded.
+    document = {
+        "spec_version": "1.0",
+        "experiment_management": {
+            "runs": [
+                {
+                    "run_id": "RUN-ORPHAN",
+                    "experiment_id": "EXP-MISSING",
+                    "run_name": "orphan",
+                    "start_time": "2024-01-15T10:35:00Z",
+                }
+            ]
+        },
+    }
+    with pytest.raises(StoreError) as caught:
+        store.load(store_conn, document)
+    assert table_snapshot(store_conn) == before
+    assert "nothing was loaded" in str(caught.value)
+
+
+def test_dsn_password_never_shown(tmp_path, caplog):
+    dsn = f"host={tmp_path} dbname=x user=u password=s3cret-pw connect_timeout=2"
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(StoreError) as caught:
+        store.connect(dsn)
+    assert "s3cret-pw" not in str(caught.value)
+    assert "********" in str(caught.value)
+    assert "s3cret-pw" not in caplog.text
+    assert "s3cret-pw" not in store.mask_dsn(
+        f"postgresql://u:s3cret-pw@/x?host={tmp_path}"
+    )
+
+
+def _large_document(runs: int, points: int) -> dict:
+    experiment = {
+        "experiment_id": "EXP-BIG",
+        "experiment_name": "big",
+        "created_by": "test",
+        "created_at": "2024-01-01T00:00:00Z",
+    }
+    run_list = []
+    for number in range(runs):
+        run_list.append(
+            {
+                "run_id": f"RUN-{number:06d}",
+                "experiment_id": "EXP-BIG",
+                "run_name": f"run {number}",
+                "start_time": "2024-01-01T00:00:00Z",
+                "parameters": {"lr": 0.1, "depth": number % 7},
+                "metrics": [
+                    {"key": "loss", "value": 1.0 / (s + 1), "step": s}
+                    for s in range(points)
+                ],
+            }
+        )
+    model = {
+        "model_id": "MODEL-BIG",
+        "model_name": "big",
+        "created_by": "test",
+        "created_at": "2024-01-01T00:00:00Z",
+    }
+    return {
+        "spec_version": "1.0",
+        "experiment_management": {"experiments": [experiment], "runs": run_list},
+        "model_registry": {"registered_models": [model]},
+    }
+
+
+def test_killed_load_leaves_no_rows(pg_dsn, table_snapshot):
+    document = _large_document(runs=400, points=20)
+    with store.connect(pg_dsn) as setup:
+        store.init(setup)
+    loader = store.connect(pg_dsn)
+    blocker = psycopg.connect(pg_dsn)
+    loader_pid = loader.info.backend_pid
+    # An uncommitted row with the document's model id makes the loader wait
+    # in the model_registry upsert, after the run and metric upserts ran.
+    blocker.execute(
+        "INSERT INTO model_registry (model_id, model_name, created_by) "
+        "VALUES ('MODEL-BIG', 'big', 'test')"
+    )
+    errors: list[BaseException] = []
+
+    def run_load() -> None:
+        try:
+            store.load(loader, document, progress=False)
+        except BaseException as error:  # noqa: BLE001 - reported to the test thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run_load)
+    thread.start()
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        _wait_until_waiting(admin, loader_pid)
+        staged_runs = admin.execute("SELECT count(*) FROM run_metadata").fetchone()[0]
+        admin.execute("SELECT pg_terminate_backend(%s)", (loader_pid,))
+    thread.join(timeout=30)
+    blocker.rollback()
+    blocker.close()
+    loader.close()
+
+    assert staged_runs == 0
+    assert len(errors) == 1
+    assert isinstance(errors[0], StoreError)
+    with psycopg.connect(pg_dsn) as check:
+        assert _empty_counts(table_snapshot(check)) == {}
+    with store.connect(pg_dsn) as rerun:
+        summary = store.load(rerun, document, progress=False)
+    assert summary.tables["run_metadata"].inserted == 400
+    assert summary.tables["run_metrics"].inserted == 8000
+
+
+def _wait_until_waiting(admin: psycopg.Connection, pid: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        row = admin.execute(
+            "SELECT wait_event_type, query FROM pg_stat_activity WHERE pid = %s", (pid,)
+        ).fetchone()
+        if row and row[0] == "Lock" and "model_registry" in row[1]:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the load never reached the model_registry upsert")
+
+
+def test_concurrent_loads_match_sequential(pg_dsn, table_snapshot):
+    first = _large_document(runs=200, points=5)
+    second = _large_document(runs=300, points=5)
+    runs = second["experiment_management"]["runs"]
+    second["experiment_management"]["runs"] = runs[100:]
+    with store.connect(pg_dsn) as setup:
+        store.init(setup)
+
+    errors: list[BaseException] = []
+
+    def run_load(document: dict) -> None:
+        try:
+            with store.connect(pg_dsn) as conn:
+                store.load(conn, document, progress=False, batch_rows=100)
+        except BaseException as error:  # noqa: BLE001 - reported to the test thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=run_load, args=(doc,)) for doc in (first, second)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    with store.connect(pg_dsn) as conn:
+        concurrent = table_snapshot(conn)
+        repeat = [store.load(conn, doc, progress=False) for doc in (first, second)]
+    assert len(concurrent["run_metadata"]) == 300
+    assert len(concurrent["run_metrics"]) == 1500
+    assert len(concurrent["run_parameters"]) == 600
+    assert all(summary.inserted == 0 and summary.updated == 0 for summary in repeat)
