@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from mlspec.cli import main
 from mlspec.store import server
 
-from conftest import EXAMPLES
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _invoke(*args: str, dsn: str | None = None):

@@ -8,6 +8,7 @@ import logging
 import math
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,8 +16,7 @@ import pytest
 from mlspec import load_spec, store
 from mlspec.store.connection import StoreError
 
-from conftest import EXAMPLES
-
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 RUN = "RUN-20240115103500"
 
 

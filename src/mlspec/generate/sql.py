@@ -23,7 +23,7 @@ import sqlglot.errors
 from pglast import parser as pg_parser
 
 from mlspec.errors import SpecError
-from mlspec.spec import Spec
+from mlspec.spec import Spec, load_spec
 from mlspec.store.tables import (
     COLUMN,
     CONFIG_DIR,
@@ -459,3 +459,26 @@ def write_outputs(outputs: dict[str, str], root: Path) -> None:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    """Write the SQL files under ``generated/`` (or the folder given as the argument).
+
+    The ``mlspec generate`` command also adds a header to each file; this
+    entry point writes the files without one.
+    """
+    import sys
+
+    logging.basicConfig(
+        level=logging.WARNING, format="mlspec: %(levelname)s: %(message)s"
+    )
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("generated")
+
+    def warn(location: str, message: str) -> None:
+        log.warning("%s: %s", location, message)
+
+    write_outputs(generate_sql(load_spec(), warn), root)
+
+
+if __name__ == "__main__":
+    main()

@@ -96,6 +96,7 @@ def load(
     name: str | None = None,
     progress: bool | None = None,
     batch_rows: int = BATCH_ROWS,
+    already_validated: bool = False,
 ) -> LoadSummary:
     """Validate a document, a file or a JSON Lines file, then store it in one transaction.
 
@@ -103,16 +104,20 @@ def load(
     invalid, ``ImmutableValueConflict`` when it changes a stored parameter,
     and ``StoreError`` when PostgreSQL rejects a statement; in each case the
     database is left as it was. ``progress`` shows a progress bar (default:
-    when standard error is a terminal).
+    when standard error is a terminal). ``already_validated`` skips
+    validation for a source the caller has just validated with
+    ``mlspec.validate``; PostgreSQL's constraints still apply.
     """
     display = name or (str(source) if not isinstance(source, dict) else "<document>")
-    entities, total = _validated_entities(source, display)
+    if not already_validated:
+        _validate(source, display)
+    entities = _entities(source)
     show = sys.stderr.isatty() if progress is None else progress
     summary = LoadSummary(source=display)
 
     try:
         with conn.transaction():
-            _stage_and_upsert(conn, entities, total, show, batch_rows, summary)
+            _stage_and_upsert(conn, entities, show, batch_rows, summary)
     except psycopg.Error as error:
         raise StoreError(
             f"loading {display} failed, nothing was loaded: {_describe(error)}"
@@ -128,19 +133,21 @@ def load(
     return summary
 
 
-def _validated_entities(
-    source: str | Path | dict[str, Any], display: str
-) -> tuple[Iterable[tuple[str, dict[str, Any]]], int | None]:
-    """Validate the source and return its entities and their count (None when streamed)."""
+def _validate(source: str | Path | dict[str, Any], display: str) -> None:
     report = validate(source, name=display)
     if not report.valid:
         raise DocumentRejected(display, report.errors)
 
+
+def _entities(
+    source: str | Path | dict[str, Any],
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Return the source's entities: a list for a document, a stream for JSON Lines."""
     if isinstance(source, dict):
-        return list(_document_entities(source)), None
+        return list(_document_entities(source))
     if Path(source).suffix.lower() in JSONL_SUFFIXES:
-        return ((kind, entity) for kind, entity, _ in iter_records(source)), None
-    return list(_document_entities(read_document(source))), None
+        return ((kind, entity) for kind, entity, _ in iter_records(source))
+    return list(_document_entities(read_document(source)))
 
 
 def _document_entities(
@@ -154,7 +161,6 @@ def _document_entities(
 def _stage_and_upsert(
     conn: psycopg.Connection,
     entities: Iterable[tuple[str, dict[str, Any]]],
-    total: int | None,
     show_progress: bool,
     batch_rows: int,
     summary: LoadSummary,
@@ -168,7 +174,7 @@ def _stage_and_upsert(
 
     stager = _Stager(conn, batch_rows)
     builder = RowBuilder(tables)
-    count = len(entities) if isinstance(entities, list) else total
+    count = len(entities) if isinstance(entities, list) else None
     bar = Progress(transient=True) if show_progress else nullcontext()
     with bar as progress_bar:
         task = progress_bar.add_task("loading", total=count) if progress_bar else None

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import string
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from mlspec.store.tables import Column, Table
 from mlspec.timestamps import parse_timestamp
@@ -136,21 +140,31 @@ def _child_value(table: Table, column: Column, values: dict[str, Any]) -> Any:
 def _derived_id(table: Table, values: dict[str, Any]) -> str:
     """Fill the id template; ``{hash}`` is a digest of the upsert key, timestamps as instants."""
     template = table.config["id"]["template"]
-    fields = {name: _text(values.get(name)) for name in table.column_names}
-    if "{hash}" in template:
+    fields = {name: _text(values.get(name)) for name in _template_fields(template)}
+    if "hash" in fields:
         fields["hash"] = _key_digest(table, values)
     return template.format(**fields)
+
+
+@lru_cache(maxsize=64)
+def _template_fields(template: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
 
 def _key_digest(table: Table, values: dict[str, Any]) -> str:
     key = []
     for name in table.upsert_key:
         value = values.get(name)
-        if table.column(name).kind == "timestamp" and isinstance(value, str):
-            value = parse_timestamp(value).epoch_us
+        if isinstance(value, str) and table.column(name).kind == "timestamp":
+            value = _epoch_us(value)
         key.append(value)
-    encoded = json.dumps(key, separators=(",", ":"), ensure_ascii=False).encode()
-    return hashlib.sha256(encoded).hexdigest()[:16]
+    return hashlib.sha256(orjson.dumps(key)).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4096)
+def _epoch_us(timestamp: str) -> int:
+    """Microseconds since the epoch; cached because a run's points share timestamps."""
+    return parse_timestamp(timestamp).epoch_us
 
 
 def _value(column: Column, value: Any) -> Any:
