@@ -1,7 +1,7 @@
 """Fixtures shared by the whole test suite: one PostgreSQL server per run.
 
 The session starts a private server in a temporary folder (see
-``mlspec.store.server``) and stops it at the end. Each test that asks for
+``mlspec.store.server``) and stops it at the end. Each test that uses
 ``pg_dsn`` gets a fresh, empty database that is dropped afterwards. With
 ``MLSPEC_TEST_DSN`` set, that server is used instead and nothing is started.
 """

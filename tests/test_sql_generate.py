@@ -220,12 +220,12 @@ def test_indexes_on_foreign_keys_and_status(store_conn):
         """
     ).fetchall()
     assert len(foreign_keys) >= 15
-    wanted = foreign_keys + [
+    required_indexes = foreign_keys + [
         ("run_metadata", ["run_status"]),
         ("model_versions", ["version_stage"]),
         ("model_deployments", ["deployment_status"]),
     ]
-    for table, columns in wanted:
+    for table, columns in required_indexes:
         leading = [cols[: len(columns)] for t, cols in indexes if t == table]
         assert columns in leading, f"{table}({', '.join(columns)}) has no index"
 

@@ -8,6 +8,7 @@ import pytest
 
 from mlspec import store
 from mlspec.errors import UsageError
+from mlspec.store import StoreError
 
 DEPLOYMENT = "DEP-20240116090000"
 RUN = "RUN-20240115103500"
@@ -203,3 +204,20 @@ def test_monitor_without_predictions_or_entry(store_conn, example_document):
     assert result.error_rate_percent == 0
     latency = [row for row in result.rows if row["metric_name"] == "avg_latency_ms"][0]
     assert math.isnan(latency["metric_value"])
+
+
+def test_monitor_unknown_deployment(store_conn, example_document):
+    store.load(store_conn, example_document)
+    with pytest.raises(StoreError) as caught:
+        store.monitor(store_conn, "DEP-MISSING", "1h")
+    assert "monitor_create_entry failed" in str(caught.value)
+    assert "DEP-MISSING" in str(caught.value)
+    count = store_conn.execute("SELECT count(*) FROM model_monitoring").fetchone()[0]
+    assert count == 1
+
+
+def test_health_rejects_bad_window(store_conn, example_document):
+    store.load(store_conn, example_document)
+    with pytest.raises(StoreError) as caught:
+        store.report(store_conn, "health", deployment_id=DEPLOYMENT, window="soon")
+    assert "report_health failed" in str(caught.value)

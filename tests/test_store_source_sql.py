@@ -132,7 +132,7 @@ def test_source_upserts_run_twice(store_conn, table_snapshot):
 
     for table in ("experiment_metadata", "model_registry"):
         assert len(second[table]) == 1
-    # updated_at moves on the second run, as the source's upsert asks for.
+    # updated_at moves on the second run, because the source's upsert sets it.
     assert first["run_metadata"] == second["run_metadata"]
     assert first["run_parameters"] == second["run_parameters"]
     assert first["model_versions"] == second["model_versions"]

@@ -310,11 +310,11 @@ def _json_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json_value(value: Any) -> Any:
-    """Keep JSON values; write times as ISO 8601 and non-finite floats as mlspec's strings."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return (
-            "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-        )
+    """Convert times to ISO 8601 and non-finite floats to mlspec's strings; keep the rest."""
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if isinstance(value, float) and math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

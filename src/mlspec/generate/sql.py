@@ -1,7 +1,7 @@
 """Generate the PostgreSQL DDL, the loader's upserts and the report queries.
 
 Each construct (table, index, comment, staging table, upsert, report) has
-one small Jinja2 template under ``generators/sql/templates``; this module
+one small Jinja2 template under ``generators/sql/templates``. This module
 computes the typed context from ``mlspec.store.tables`` and renders it.
 Every statement is parsed by pglast (PostgreSQL's own parser) before it is
 returned, so a template mistake fails here with the statement and position.
@@ -78,7 +78,7 @@ class ConstraintContext:
 
 @dataclass
 class TableContext:
-    """What the table, staging and upsert templates need, with every name quoted."""
+    """Context of the table, staging and upsert templates, with every name quoted."""
 
     name: str
     stage: str
@@ -336,9 +336,9 @@ def _group_checks(table: Table) -> list[ConstraintContext]:
 def _index_contexts(table: Table) -> list[IndexContext]:
     """Index each foreign key and each configured column, unless a key already leads with it."""
     covered = [table.primary_key, *table.unique]
-    wanted = [fk.columns for fk in table.foreign_keys] + table.indexes
+    indexed_columns = [fk.columns for fk in table.foreign_keys] + table.indexes
     indexes: list[IndexContext] = []
-    for columns in wanted:
+    for columns in indexed_columns:
         if any(existing[: len(columns)] == columns for existing in covered):
             continue
         covered.append(columns)
@@ -429,7 +429,7 @@ def _strip_locations(node: Any) -> Any:
 
 
 def _format(sql: str) -> str | None:
-    # sqlglot logs a warning for each statement it cannot parse; the pglast
+    # sqlglot logs a warning for each statement it cannot parse. The pglast
     # comparison already rejects those results, so the warnings are muted.
     sqlglot_log = logging.getLogger("sqlglot")
     level = sqlglot_log.level
@@ -464,8 +464,8 @@ def write_outputs(outputs: dict[str, str], root: Path) -> None:
 def main() -> None:
     """Write the SQL files under ``generated/`` (or the folder given as the argument).
 
-    The ``mlspec generate`` command also adds a header to each file; this
-    entry point writes the files without one.
+    The ``mlspec generate`` command also adds a header to each file, but
+    this entry point writes the files without one.
     """
     import sys
 

@@ -38,7 +38,7 @@ def init(conn: psycopg.Connection) -> None:
     except psycopg.Error as error:
         message = error.diag.message_primary or str(error).strip()
         raise StoreError(f"creating the tables failed: {message}") from None
-    log.info("created the mlspec tables")
+    log.info("created the missing mlspec tables, indexes and comments")
 
 
 __all__ = [

@@ -71,7 +71,7 @@ def schema_script() -> str:
 
 @cache
 def statements() -> dict[str, str]:
-    """Every named statement of upserts.sql and reports.sql."""
+    """Return every named statement of upserts.sql and reports.sql, parsed once."""
     from mlspec.generate.sql import REPORTS_FILE, UPSERTS_FILE, named_statements
 
     outputs = generated_sql()

@@ -68,7 +68,7 @@ class TableCounts:
 
 @dataclass
 class LoadSummary:
-    """What one load wrote, per table, in foreign-key order."""
+    """Row counts of one load, per table, in foreign-key order."""
 
     source: str
     entities: int = 0
@@ -85,7 +85,7 @@ class LoadSummary:
 
 @cache
 def store_tables() -> list[Table]:
-    """The tables of the bundled spec."""
+    """Build the tables of the bundled spec once per process."""
     return build_tables(load_spec(), lambda location, message: None)
 
 
@@ -102,7 +102,7 @@ def load(
 
     Raises ``DocumentRejected`` with the findings when the document is
     invalid, ``ImmutableValueConflict`` when it changes a stored parameter,
-    and ``StoreError`` when PostgreSQL rejects a statement; in each case the
+    and ``StoreError`` when PostgreSQL rejects a statement. In each case the
     database is left as it was. ``progress`` shows a progress bar (default:
     when standard error is a terminal). ``already_validated`` skips
     validation for a source the caller has just validated with
@@ -175,6 +175,8 @@ def _stage_and_upsert(
     stager = _Stager(conn, batch_rows)
     builder = RowBuilder(tables)
     count = len(entities) if isinstance(entities, list) else None
+    if count is not None and count < PROGRESS_MIN_ENTITIES:
+        show_progress = False
     bar = Progress(transient=True) if show_progress else nullcontext()
     with bar as progress_bar:
         task = progress_bar.add_task("loading", total=count) if progress_bar else None

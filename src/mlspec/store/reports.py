@@ -79,7 +79,7 @@ def report(conn: psycopg.Connection, name: str, **params: Any) -> list[dict[str,
     if "run_ids" in values:
         values["run_ids"] = list(values["run_ids"])
     with conn.transaction():
-        return _fetch(conn, statements()[query], values)
+        return _fetch(conn, query, values)
 
 
 def monitor(
@@ -93,26 +93,25 @@ def monitor(
     The metrics are written under the deployment's first monitoring entry (by
     id); a deployment without one gets ``MON-<deployment_id>``.
     """
-    sql = statements()
     params = {
         "deployment_id": deployment_id,
         "window": normalize_window(window),
         "as_of": as_of,
     }
     with conn.transaction():
-        found = _fetch(conn, sql["monitor_find_entry"], params)
+        found = _fetch(conn, "monitor_find_entry", params)
         if found:
             monitoring_id = found[0]["monitoring_id"]
         else:
             monitoring_id = f"MON-{deployment_id}"
             _fetch(
                 conn,
-                sql["monitor_create_entry"],
+                "monitor_create_entry",
                 {**params, "monitoring_id": monitoring_id},
             )
-        health = _fetch(conn, sql["report_health"], params)[0]
+        health = _fetch(conn, "report_health", params)[0]
         rows = _fetch(
-            conn, sql["monitor_insert"], {**params, "monitoring_id": monitoring_id}
+            conn, "monitor_insert", {**params, "monitoring_id": monitoring_id}
         )
     log.info("stored %d monitoring metrics for deployment %s", len(rows), deployment_id)
     return MonitorResult(
@@ -126,12 +125,15 @@ def monitor(
 
 
 def _fetch(
-    conn: psycopg.Connection, query: str, params: dict[str, Any]
+    conn: psycopg.Connection, query_name: str, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
+    """Run a named statement of reports.sql and return its rows, if it has any."""
     try:
         with conn.cursor(row_factory=dict_row) as cursor:
-            cursor.execute(query, params)
+            cursor.execute(statements()[query_name], params)
             return cursor.fetchall() if cursor.description else []
     except psycopg.Error as error:
-        message = error.diag.message_primary or str(error).strip()
-        raise StoreError(f"query failed: {message}") from None
+        parts = [error.diag.message_primary or str(error).strip()]
+        if error.diag.message_detail:
+            parts.append(error.diag.message_detail)
+        raise StoreError(f"{query_name} failed: {'; '.join(parts)}") from None

@@ -42,7 +42,7 @@ class RowBuilder:
         return self._entity_of(parent)
 
     def rows(self, kind: str, entity: dict[str, Any]) -> Iterator[tuple[Table, Row]]:
-        """Yield ``(table, row)`` for the entity and for every child row it holds."""
+        """Yield ``(table, row)`` for the entity and for every child row it contains."""
         for table in self.by_entity.get(kind, []):
             if table.entity:
                 yield table, _entity_row(table, entity)
@@ -163,7 +163,7 @@ def _key_digest(table: Table, values: dict[str, Any]) -> str:
 
 @lru_cache(maxsize=4096)
 def _epoch_us(timestamp: str) -> int:
-    """Microseconds since the epoch; cached because a run's points share timestamps."""
+    """Return microseconds since the epoch, cached because a run's points share timestamps."""
     return parse_timestamp(timestamp).epoch_us
 
 
@@ -183,7 +183,7 @@ def _value(column: Column, value: Any) -> Any:
 
 
 def _text(value: Any) -> str:
-    """Write a scalar as text: booleans as true/false, numbers as JSON writes them."""
+    """Convert a scalar to text: booleans as true or false, numbers as JSON writes them."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -78,9 +78,9 @@ def _version_key(path: str) -> tuple[int, ...]:
 def start(data_dir: Path | str) -> Server:
     """Initialise ``data_dir`` if it is empty, start the server if it is down, return it.
 
-    The socket folder is ``<data_dir>-socket``, because a socket path must stay
-    under about 100 bytes and must not sit inside the data folder that
-    ``initdb`` requires to be empty.
+    The socket folder is ``<data_dir>-socket``, because ``initdb`` requires an
+    empty data folder. Linux limits a socket path to 107 bytes, so a deep
+    ``data_dir`` makes the server fail to start.
     """
     data_dir = Path(data_dir).resolve()
     socket_dir = data_dir.with_name(data_dir.name + "-socket")
@@ -200,7 +200,7 @@ def _pg_ctl(server: Server, action: str, *options: str) -> None:
     _run(server, command, f"pg_ctl {action}")
 
 
-def _run(server: Server, command: list[str], what: str) -> None:
+def _run(server: Server, command: list[str], program: str) -> None:
     result = subprocess.run(
         _as_service_user(server, command), capture_output=True, text=True, check=False
     )
@@ -208,7 +208,7 @@ def _run(server: Server, command: list[str], what: str) -> None:
         detail = (result.stderr or result.stdout).strip()
         log_file = server.data_dir / "server.log"
         raise ServerError(
-            f"{what} failed for {server.data_dir} (exit {result.returncode}): {detail}; "
+            f"{program} failed for {server.data_dir} (exit {result.returncode}): {detail}; "
             f"see {log_file} when it exists"
         )
 
@@ -234,7 +234,7 @@ def _start_pgserver(data_dir: Path) -> Server:
             "pg_config --bindir or PATH; install PostgreSQL or the pgserver package"
         ) from error
 
-    # NOTE: this path has not been run here, because this machine has binaries.
+    # NOTE: no test covers this path, because the test machines have PostgreSQL binaries.
     handle = pgserver.get_server(str(data_dir), cleanup_mode=None)
     socket_dir = Path(handle.get_uri().split("host=")[-1])
     return Server(

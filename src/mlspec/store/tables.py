@@ -1,10 +1,10 @@
 """The PostgreSQL tables of the spec: one typed model for the DDL and the loader.
 
-``build_tables`` reads ``generators/sql/tables.yaml`` (which entity list
-becomes which table, which nested fields become child tables) and derives
-everything else from the JSON Schemas: columns from ``properties``, NOT NULL
-from ``required``, CHECK from ``enum``, ``minimum`` and ``maximum``, DEFAULT
-from ``default`` and comments from ``description``.
+``build_tables`` reads ``generators/sql/tables.yaml``, which states which
+entity list becomes which table and which nested fields become child tables.
+Everything else comes from the JSON Schemas: columns from ``properties``,
+NOT NULL from ``required``, CHECK from ``enum``, ``minimum`` and ``maximum``,
+DEFAULT from ``default`` and comments from ``description``.
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ class _Builder:
             entity = self.spec.entity(kind)
         except KeyError as error:
             raise SpecError(
-                f"tables.yaml names entity {kind!r}, which the spec lacks"
+                f"tables.yaml names entity {kind!r}, which the spec does not define"
             ) from error
         resolver = self.spec.registry.resolver(base_uri=entity.uri)
         return self.spec.schema_at(entity.uri), resolver
@@ -626,7 +626,7 @@ def _as_list(value: str | list[str]) -> list[str]:
 
 
 def _check_names(tables: Any) -> None:
-    """Reject two tables, two columns of a table or two constraints with one name."""
+    """Reject two tables, or two columns of one table, with the same name."""
     seen_tables: set[str] = set()
     for table in tables:
         if table.name in seen_tables:
