@@ -287,3 +287,11 @@ def test_quote_and_shorten():
     assert len(shorten(long_name)) == MAX_IDENTIFIER_BYTES
     assert shorten(long_name) == shorten(long_name)
     assert shorten("é" * 40).encode().__len__() <= MAX_IDENTIFIER_BYTES
+
+
+def test_duplicate_index_names_rejected():
+    with pytest.raises(SqlGenerationError) as caught:
+        sql_generator._reject_duplicates(
+            ["a_idx", "b_idx", "a_idx"], "table and index names"
+        )
+    assert "duplicate table and index names: a_idx" in str(caught.value)

@@ -49,7 +49,7 @@ def db_command(ctx: click.Context, dsn: str | None, data_dir: Path) -> None:
 
 def _resolve_dsn(ctx: click.Context) -> str:
     """Return ``--dsn``, or start the embedded server and return its database's DSN."""
-    options = ctx.find_object(dict)
+    options = ctx.ensure_object(dict)
     if options["dsn"]:
         return options["dsn"]
 
@@ -288,7 +288,7 @@ def monitor_command(
 @click.pass_context
 def stop_command(ctx: click.Context) -> None:
     """Stop the embedded PostgreSQL server."""
-    data_dir = ctx.find_object(dict)["data_dir"]
+    data_dir = ctx.ensure_object(dict)["data_dir"]
     if server.stop(data_dir):
         click.echo(f"mlspec: stopped the PostgreSQL server in {data_dir}", err=True)
     else:

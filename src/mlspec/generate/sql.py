@@ -159,15 +159,21 @@ def _schema_statements(
     env: jinja2.Environment, tables: list[Table]
 ) -> list[tuple[str, str]]:
     statements = []
+    relation_names: list[str] = []
     for table in tables:
         context = _table_context(table)
+        indexes = _index_contexts(table)
+        _check_constraint_names(context)
+        relation_names.extend([context.name, context.primary_key.name])
+        relation_names.extend(unique.name for unique in context.uniques)
+        relation_names.extend(index.name for index in indexes)
         statements.append(
             (
                 f"table_{table.name}",
                 env.get_template("table.sql.j2").render(table=context),
             )
         )
-        for index in _index_contexts(table):
+        for index in indexes:
             statements.append(
                 (
                     f"index_{index.name}",
@@ -178,7 +184,21 @@ def _schema_statements(
             statements.append(
                 ("", env.get_template("comment.sql.j2").render(comment=comment))
             )
+    _reject_duplicates(relation_names, "table and index names")
     return [(name, _checked(sql)) for name, sql in statements]
+
+
+def _check_constraint_names(context: TableContext) -> None:
+    constraints = [context.primary_key, *context.uniques, *context.foreign_keys]
+    names = [constraint.name for constraint in [*constraints, *context.checks]]
+    _reject_duplicates(names, f"constraint names of table {context.name}")
+
+
+def _reject_duplicates(names: list[str], kind: str) -> None:
+    """Raise when shortening gave two constraints, indexes or tables one name."""
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise SqlGenerationError(f"duplicate {kind}: {', '.join(duplicates)}")
 
 
 def _upsert_statements(

@@ -28,7 +28,7 @@ def mask_dsn(dsn: str) -> str:
         return "<unparseable DSN>"
     if parts.get("password"):
         parts["password"] = MASK
-    return conninfo.make_conninfo(**parts)
+    return conninfo.make_conninfo("", **parts)
 
 
 def scrub(text: str, dsn: str) -> str:

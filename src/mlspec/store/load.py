@@ -184,14 +184,16 @@ def _stage_and_upsert(
             for table, row in builder.rows(kind, entity):
                 stager.add(table, row)
             summary.entities += 1
-            if progress_bar is not None and summary.entities % 100 == 0:
+            if progress_bar and task is not None and summary.entities % 100 == 0:
                 progress_bar.update(task, completed=summary.entities)
         stager.flush_all()
 
     conn.execute(sql["lock_load"])
     _check_immutable(conn, tables)
     for table in tables:
-        inserted, updated, staged = conn.execute(sql[f"upsert_{table.name}"]).fetchone()
+        counts = conn.execute(sql[f"upsert_{table.name}"]).fetchone()
+        assert counts is not None, "the upsert statement always returns one row"
+        inserted, updated, staged = counts
         summary.tables[table.name] = TableCounts(
             inserted, updated, staged - inserted - updated
         )
@@ -234,7 +236,7 @@ def _check_immutable(conn: psycopg.Connection, tables: list[Table]) -> None:
     for table in tables:
         for column in table.immutable:
             cursor = conn.execute(sql[f"conflicts_{table.name}_{column}"])
-            names = [description.name for description in cursor.description]
+            names = [description.name for description in cursor.description or []]
             conflicts = [
                 dict(zip(names, row, strict=True)) for row in cursor.fetchall()
             ]

@@ -135,7 +135,7 @@ def is_running(server: Server) -> bool:
     result = subprocess.run(
         _as_service_user(
             server,
-            [str(server.bin_dir / "pg_ctl"), "status", "-D", str(server.data_dir)],
+            [_program(server, "pg_ctl"), "status", "-D", str(server.data_dir)],
         ),
         capture_output=True,
         text=True,
@@ -175,7 +175,7 @@ def _allow_traversal(folder: Path) -> None:
 
 def _initdb(server: Server) -> None:
     command = [
-        str(server.bin_dir / "initdb"),
+        _program(server, "initdb"),
         "-D",
         str(server.data_dir),
         "-U",
@@ -191,7 +191,7 @@ def _initdb(server: Server) -> None:
 
 def _pg_ctl(server: Server, action: str, *options: str) -> None:
     command = [
-        str(server.bin_dir / "pg_ctl"),
+        _program(server, "pg_ctl"),
         action,
         "-D",
         str(server.data_dir),
@@ -211,6 +211,12 @@ def _run(server: Server, command: list[str], program: str) -> None:
             f"{program} failed for {server.data_dir} (exit {result.returncode}): {detail}; "
             f"see {log_file} when it exists"
         )
+
+
+def _program(server: Server, name: str) -> str:
+    if server.bin_dir is None:
+        raise ServerError(f"{name} is not available for a server started by pgserver")
+    return str(server.bin_dir / name)
 
 
 def _as_service_user(server: Server, command: list[str]) -> list[str]:
