@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from rich.console import Console
 from rich.progress import Progress
 
 from mlspec.findings import Finding
@@ -177,7 +178,11 @@ def _stage_and_upsert(
     count = len(entities) if isinstance(entities, list) else None
     if count is not None and count < PROGRESS_MIN_ENTITIES:
         show_progress = False
-    bar = Progress(transient=True) if show_progress else nullcontext()
+    bar = (
+        Progress(console=Console(stderr=True), transient=True)
+        if show_progress
+        else nullcontext()
+    )
     with bar as progress_bar:
         task = progress_bar.add_task("loading", total=count) if progress_bar else None
         for kind, entity in entities:
