@@ -398,3 +398,76 @@ def test_concurrent_loads_match_sequential(pg_dsn, table_snapshot):
     assert len(concurrent["run_metrics"]) == 1500
     assert len(concurrent["run_parameters"]) == 600
     assert all(summary.inserted == 0 and summary.updated == 0 for summary in repeat)
+
+
+def test_child_tables_from_nested_fields(store_conn, example_document):
+    management = example_document["experiment_management"]
+    run = management["runs"][0]
+    run["tags"] = {"team": "churn", "priority": "high"}
+    run["parameters"]["use_gpu"] = True
+    run["parameters"]["tolerance"] = 1e-9
+    management["experiments"].append(
+        {
+            **management["experiments"][0],
+            "experiment_id": "EXP-2",
+            "experiment_name": "Other",
+        }
+    )
+    management["experiment_comparisons"] = [
+        {
+            "comparison_id": "CMP-1",
+            "experiment_ids": ["EXP-20240115103000", "EXP-2"],
+            "comparison_date": "2024-01-20T00:00:00Z",
+            "comparison_metrics": {"EXP-2": {"accuracy": "NaN"}},
+            "best_experiment_id": "EXP-20240115103000",
+        }
+    ]
+    example_document["model_registry"]["model_versions"][0]["aliases"] = ["champion"]
+    iterations = example_document["model_training"]["training_runs"][0][
+        "training_iterations"
+    ]
+    iterations[0]["loss"] = "Infinity"
+    store.load(store_conn, example_document)
+
+    tags = dict(
+        store_conn.execute("SELECT tag_key, tag_value FROM run_tags").fetchall()
+    )
+    params = dict(
+        store_conn.execute(
+            "SELECT parameter_name, parameter_value FROM run_parameters"
+        ).fetchall()
+    )
+    members = store_conn.execute(
+        "SELECT experiment_id FROM experiment_comparison_members ORDER BY experiment_id"
+    ).fetchall()
+    comparison = store_conn.execute(
+        "SELECT comparison_metrics, best_experiment_id FROM experiment_comparisons"
+    ).fetchone()
+    alias = store_conn.execute(
+        "SELECT model_id, alias, version_id FROM model_version_aliases"
+    ).fetchone()
+    loss = store_conn.execute(
+        'SELECT loss, "timestamp" FROM training_iterations WHERE iteration_id = %s',
+        ("ITER-1",),
+    ).fetchone()
+
+    assert tags == {"team": "churn", "priority": "high"}
+    assert params["use_gpu"] == "true"
+    assert params["tolerance"] == "1e-09"
+    assert members == [("EXP-2",), ("EXP-20240115103000",)]
+    assert comparison == ({"EXP-2": {"accuracy": "NaN"}}, "EXP-20240115103000")
+    assert alias == ("MODEL-20240115110000", "champion", "VER-20240115110000")
+    assert loss[0] == math.inf
+    assert loss[1].isoformat() == "2024-01-15T10:40:00+00:00"
+
+
+def test_tag_list_stored_without_values(store_conn, example_document):
+    store.load(store_conn, example_document)
+    tags = store_conn.execute(
+        "SELECT tag_key, tag_value FROM run_tags ORDER BY tag_key"
+    ).fetchall()
+    experiment_tags = store_conn.execute(
+        "SELECT experiment_tags FROM experiment_metadata"
+    ).fetchone()
+    assert tags == [("baseline", None), ("random_forest", None)]
+    assert experiment_tags == (["classification", "customer_analytics"],)
