@@ -256,7 +256,9 @@ def test_deep_free_form_json_is_rejected():
     deep: list = []
     for _ in range(600):
         deep = [deep]
-    doc["model_serving"]["model_monitoring"][0]["prediction_logs"][0]["input_data"] = deep
+    doc["model_serving"]["model_monitoring"][0]["prediction_logs"][0]["input_data"] = (
+        deep
+    )
 
     report = mlspec.validate(doc)
 
@@ -267,7 +269,11 @@ def test_deep_free_form_json_is_rejected():
 def test_deep_json_file_is_rejected(tmp_path):
     path = tmp_path / "deep.json"
     text = (ROOT / "examples" / "churn.json").read_text()
-    path.write_text(text.replace('"input_data": {', '"input_data": {"x": ' + "[" * 700 + "]" * 700 + ", ", 1))
+    path.write_text(
+        text.replace(
+            '"input_data": {', '"input_data": {"x": ' + "[" * 700 + "]" * 700 + ", ", 1
+        )
+    )
 
     report = mlspec.validate(path)
 
