@@ -278,3 +278,24 @@ def test_deep_json_file_is_rejected(tmp_path):
     report = mlspec.validate(path)
 
     assert "parse-too-deep" in rules(report)
+
+
+def test_strict_profile_checks_prefixed_ids():
+    doc = document()
+    run_of(doc)["run_id"] = "0123456789abcdef0123456789abcdef"
+    for version in doc["model_registry"]["model_versions"]:
+        version["run_id"] = run_of(doc)["run_id"]
+
+    default, strict = mlspec.validate(doc), mlspec.validate(doc, profile="strict")
+
+    assert default.findings == []
+    assert rules(strict) == ["id-pattern-strict"]
+
+
+def test_example_passes_strict_profile():
+    assert mlspec.validate(EXAMPLE, profile="strict").findings == []
+
+
+def test_unknown_profile_is_a_usage_error():
+    with pytest.raises(mlspec.UsageError):
+        mlspec.validate(EXAMPLE, profile="lenient")

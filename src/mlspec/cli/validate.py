@@ -8,7 +8,7 @@ import click
 
 from mlspec.findings import BUSINESS_RULES
 from mlspec.output import FORMATS, render
-from mlspec.validator import ValidationReport, validate_paths
+from mlspec.validator import PROFILES, ValidationReport, validate_paths
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -35,6 +35,13 @@ def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default="default",
+    show_default=True,
+    help="strict also requires ids like EXP-00000001 and RUN-0000000001 (8/10 digits or a 14-digit timestamp).",
+)
+@click.option(
     "--severity",
     "severities",
     multiple=True,
@@ -43,14 +50,20 @@ def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     help=f"Set a business rule to error, warning or off (repeatable): {', '.join(BUSINESS_RULES)}.",
 )
 def validate_command(
-    paths: tuple[str, ...], output_format: str, strict: bool, severities: dict[str, str]
+    paths: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    profile: str,
+    severities: dict[str, str],
 ) -> None:
     """Validate ML metadata documents: JSON, YAML or JSON Lines files, folders, or - for stdin.
 
     Exits 0 when every document is valid, 1 when any has an error, and 2
     for a usage error or an input that cannot be read or parsed.
     """
-    report = validate_paths(paths, severities=severities, strict=strict)
+    report = validate_paths(
+        paths, severities=severities, strict=strict, profile=profile
+    )
     click.echo(render(report, output_format), nl=False)
     if output_format == "text":
         click.echo(_summary(report), err=True)
