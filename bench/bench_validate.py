@@ -48,8 +48,12 @@ def main() -> None:
     args = parser.parse_args()
 
     spec = load_spec()
-    registry = jsonschema_rs.Registry([(spec.uris[name], schema) for name, schema in spec.files.items()])
-    baseline_validator = jsonschema_rs.validator_for({"$ref": spec.document_uri}, registry=registry, offline=True)
+    registry = jsonschema_rs.Registry(
+        [(spec.uris[name], schema) for name, schema in spec.files.items()]
+    )
+    baseline_validator = jsonschema_rs.validator_for(
+        {"$ref": spec.document_uri}, registry=registry, offline=True
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "document.json"
@@ -65,18 +69,28 @@ def main() -> None:
         candidate()  # warm the validator caches
         baseline_s = median_seconds(baseline, args.repeat)
         mlspec_s = median_seconds(candidate, args.repeat)
-        print(f"document: {args.runs} runs, {size_mb:.1f} MB; median of {args.repeat} runs")
-        print(f"baseline orjson + jsonschema-rs: {baseline_s:.3f} s ({size_mb / baseline_s:.1f} MB/s)")
-        print(f"mlspec validate:                 {mlspec_s:.3f} s ({size_mb / mlspec_s:.1f} MB/s)")
+        print(
+            f"document: {args.runs} runs, {size_mb:.1f} MB; median of {args.repeat} runs"
+        )
+        print(
+            f"baseline orjson + jsonschema-rs: {baseline_s:.3f} s ({size_mb / baseline_s:.1f} MB/s)"
+        )
+        print(
+            f"mlspec validate:                 {mlspec_s:.3f} s ({size_mb / mlspec_s:.1f} MB/s)"
+        )
         print(f"mlspec throughput / baseline:    {baseline_s / mlspec_s:.3f}")
 
         if args.with_python_jsonschema:
             from jsonschema import Draft202012Validator
 
             document = orjson.loads(path.read_bytes())
-            slow = Draft202012Validator({"$ref": spec.document_uri}, registry=spec.registry)
+            slow = Draft202012Validator(
+                {"$ref": spec.document_uri}, registry=spec.registry
+            )
             slow_s = median_seconds(lambda: list(slow.iter_errors(document)), 1)
-            print(f"python-jsonschema alone:         {slow_s:.3f} s (throughput / baseline {baseline_s / slow_s:.3f})")
+            print(
+                f"python-jsonschema alone:         {slow_s:.3f} s (throughput / baseline {baseline_s / slow_s:.3f})"
+            )
 
 
 if __name__ == "__main__":
