@@ -54,10 +54,11 @@ def generate_command(
     click.echo(
         f"{out_dir}: {len(result.written)} written, "
         f"{len(result.unchanged)} unchanged, {len(result.removed)} removed, "
-        f"{len(files.unsupported)} unsupported construct(s)"
+        f"{len(files.unsupported)} unsupported construct(s)",
+        err=True,
     )
     for item in files.unsupported:
-        click.echo(f"  unsupported: {item}")
+        click.echo(f"  unsupported: {item}", err=True)
 
 
 @click.command("check")
@@ -80,7 +81,7 @@ def check_command(
     document_input = load_document(document) if document else None
     result = check(out_dir, spec=spec, document=document_input)
     if result.in_sync:
-        click.echo(f"{out_dir}: generated files are up to date")
+        click.echo(f"{out_dir}: generated files are up to date", err=True)
         return
 
     for label, paths in (
@@ -91,8 +92,8 @@ def check_command(
         for path in paths:
             click.echo(f"{label}: {out_dir / path}")
     click.echo(result.diff, nl=False)
-    click.echo(f"{out_dir}: generated files are out of date; to fix, run:")
-    click.echo("  " + fix_command(out, spec_dir, document))
+    click.echo(f"{out_dir}: generated files are out of date; to fix, run:", err=True)
+    click.echo("  " + fix_command(out, spec_dir, document), err=True)
     ctx.exit(1)
 
 

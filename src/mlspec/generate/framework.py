@@ -129,7 +129,7 @@ def generate_all(
             continue
         outputs = _call(generator, function, run)
         for path, text in outputs.items():
-            _add_file(files, generator.name, path, text, run)
+            _add_file(files, generator, path, text, run)
 
     _report_unsupported(run.unsupported, strict=strict)
     return GeneratedFiles(files, run.unsupported)
@@ -162,18 +162,18 @@ def _call(
 
 
 def _add_file(
-    files: dict[str, bytes], generator: str, path: str, text: str, run: _Run
+    files: dict[str, bytes], generator: Generator, path: str, text: str, run: _Run
 ) -> None:
     relative = safe_relative_path(path)
     if relative in files:
         raise GenerationError(
-            f"generator {generator}: {relative} was already generated"
+            f"generator {generator.name}: {relative} was already generated"
         )
     if not text.endswith("\n"):
         text += "\n"
-    files[relative] = (
-        header(generator, relative, run.spec, run.document) + text
-    ).encode()
+    document = run.document if generator.takes_document else None
+    stamp = header(generator.name, relative, run.spec, document)
+    files[relative] = (stamp + text).encode()
 
 
 def _report_unsupported(unsupported: list[Unsupported], *, strict: bool) -> None:
@@ -250,4 +250,6 @@ def load_document(path: Path) -> DocumentInput:
     except OSError as error:
         raise UsageError(f"{path}: cannot read document: {error.strerror}") from error
     content = read_document(path)
+    if not isinstance(content, dict):
+        raise UsageError(f"{path}: a document must be a mapping at the top level")
     return DocumentInput(path.name, hashlib.sha256(raw).hexdigest(), content)
