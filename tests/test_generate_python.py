@@ -360,3 +360,15 @@ def test_mypy_accepts_generated_models():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_duplicate_title_is_spec_error(tmp_path):
+    spec_dir = copy_spec(tmp_path)
+
+    def retitle(schema):
+        schema["$defs"]["ArtifactType"]["title"] = "RunStatus"
+
+    edit_schema(spec_dir, "experiment_management/artifact.schema.json", retitle)
+
+    with pytest.raises(mlspec.SpecError, match="gives the name RunStatus"):
+        generate_python(load_spec(spec_dir), lambda *gap: None)

@@ -1,13 +1,13 @@
 """Bundle the spec's schema files into one schema whose ``$ref``s are all local.
 
 Code generators read a single schema more predictably than a folder of files
-that refer to each other. The bundle keeps the document schema as its root
-and puts every named schema under ``$defs``, keyed by a class-style name made
-from its ``title``: each entity file's root schema (``Run``), each entry of a
-file's ``$defs`` (``RunStatus``, ``MetricPoint``) and each shared definition
-(``Identifier``, ``MetricValue``). Every ``$ref`` becomes ``#/$defs/<name>``,
-or another prefix that the caller chooses (OpenAPI uses
-``#/components/schemas/``).
+that refer to each other. The bundle keeps the document schema as its root.
+Every other named schema goes under ``$defs``, keyed by a class-style name
+made from its ``title``. Named schemas are each entity file's root (``Run``),
+each entry of a file's ``$defs`` (``RunStatus``, ``MetricPoint``) and each
+shared definition (``Identifier``, ``MetricValue``). Every ``$ref`` becomes
+``#/$defs/<name>``, or ``<prefix><name>`` with a prefix that the caller
+chooses (OpenAPI uses ``#/components/schemas/``).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def class_name(title: str) -> str:
     """Turn a title such as ``Metric value`` or ``RunStatus`` into a class name.
 
     Words are split on anything that is not a letter or digit, and each word
-    gets an upper-case first letter; the rest of the word is kept, so
+    gets an upper-case first letter. The rest of each word is kept, so
     ``RunStatus`` stays ``RunStatus`` and ``JSON value`` becomes ``JSONValue``.
     """
     words = [word for word in re.split(r"[^0-9A-Za-z]+", title) if word]

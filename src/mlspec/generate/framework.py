@@ -1,4 +1,4 @@
-"""Run the generators, stamp headers on their output, write it and check it.
+"""Run the generators and put a do-not-edit header on each file they return.
 
 A generator is a function ``(spec, unsupported) -> {relative path: text}``.
 ``unsupported(location, message)`` is its one channel for anything the
@@ -119,7 +119,7 @@ def generate_all(
 
     Without ``strict`` each unsupported construct is logged as a warning;
     with ``strict`` a ``GenerationError`` lists them all. The result's
-    ``unsupported`` attribute holds them in both cases.
+    ``unsupported`` attribute contains them in both cases.
     """
     run = _Run(spec=spec, document=document)
     files: dict[str, bytes] = {}

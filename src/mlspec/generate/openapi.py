@@ -1,6 +1,6 @@
 """Generate an OpenAPI 3.1 description of a metadata service for the spec.
 
-``components.schemas`` holds the bundled spec (``mlspec.generate.bundle``)
+``components.schemas`` contains the bundled spec (``mlspec.generate.bundle``)
 with every ``$ref`` pointing at ``#/components/schemas/<name>``. OpenAPI 3.1
 uses JSON Schema 2020-12, so the schemas are copied as they are: nullable
 fields stay type arrays or ``anyOf`` with ``null``, never the 3.0

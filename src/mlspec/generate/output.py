@@ -71,7 +71,7 @@ def write(out_dir: Path, files: Mapping[str, bytes]) -> WriteResult:
 def compare(out_dir: Path, files: Mapping[str, bytes]) -> CheckResult:
     """Compare ``out_dir`` with ``files`` and return what is stale, missing or orphaned.
 
-    ``diff`` holds a unified diff from the folder's content to the expected
+    ``diff`` contains a unified diff from the folder's content to the expected
     content, with an orphaned file diffed against nothing.
     """
     result = CheckResult(out_dir=out_dir)
