@@ -342,6 +342,44 @@ def test_unsupported_keyword_reported(tmp_path):
     ) in module.gaps
 
 
+def add_typed_extensions(schema):
+    schema["patternProperties"]["^x-"]["type"] = "string"
+
+
+def add_open_map(schema):
+    schema["additionalProperties"] = {"type": "string"}
+
+
+def add_one_of(schema):
+    schema["properties"]["duration"] = {"oneOf": [{"type": "number"}, {"type": "null"}]}
+
+
+def add_nested_unique(schema):
+    schema["properties"]["grid"] = {
+        "type": "array",
+        "items": {"type": "array", "uniqueItems": True, "items": {"type": "integer"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "location", "message"),
+    [
+        (add_typed_extensions, "#", "values of patternProperties '^x-' are not"),
+        (add_open_map, "#", "additionalProperties beside properties is not"),
+        (add_one_of, "#/properties/duration", "oneOf becomes a union"),
+        (add_nested_unique, "#/properties/grid/items", "uniqueItems is only"),
+    ],
+)
+def test_lossy_construct_reported(tmp_path, change, location, message):
+    spec_dir = copy_spec(tmp_path)
+    edit_schema(spec_dir, "experiment_management/run.schema.json", change)
+
+    module = generate_module(spec_dir, tmp_path)
+
+    locations = [gap[0] for gap in module.gaps if gap[1].startswith(message)]
+    assert locations == [f"experiment_management/run.schema.json{location}"]
+
+
 def test_mypy_accepts_generated_models():
     environment = dict(os.environ, MYPYPATH=str(ROOT / "src"))
     command = [

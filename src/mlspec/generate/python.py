@@ -23,6 +23,7 @@ from typing import Any
 
 from mlspec.generate.bundle import bundle, definition_names
 from mlspec.generate.framework import GenerationError, ReportUnsupported
+from mlspec.generate.schema_walk import iter_subschemas
 from mlspec.models.base import EXTENSION_PATTERNS_KEY, UNIQUE_ITEMS_KEY
 from mlspec.spec import DOCUMENT_FILE, Spec
 
@@ -38,11 +39,23 @@ SUPPORTED_KEYWORDS = frozenset(
         "allOf", "anyOf", "const", "default", "deprecated", "description", "enum",
         "examples", "exclusiveMaximum", "exclusiveMinimum", "format", "items",
         "maxItems", "maxLength", "maximum", "minItems", "minLength", "minimum",
-        "multipleOf", "oneOf", "pattern", "patternProperties", "properties",
+        "multipleOf", "pattern", "patternProperties", "properties",
         "propertyNames", "readOnly", "required", "title", "type", "uniqueItems",
         "writeOnly",
     }
 )  # fmt: skip
+
+# Keywords that only annotate a schema.
+ANNOTATION_KEYWORDS = frozenset(
+    {"$comment", "default", "deprecated", "description", "examples", "title"}
+)
+
+# Keywords the models only approximate, with what a reader of the models must
+# know. They are reported like unsupported ones.
+APPROXIMATED_KEYWORDS = {
+    "oneOf": "oneOf becomes a union, which also accepts a value that matches "
+    "several branches",
+}
 
 # datamodel-code-generator warnings start with the bundle pointer they are about.
 _WARNING_POINTER = re.compile(r"^(#/\$defs/[^:\s]+|#)(?::\s*)?")
@@ -52,10 +65,12 @@ def generate_python(spec: Spec, unsupported: ReportUnsupported) -> dict[str, str
     """Return ``{"python/models.py": source}`` with one pydantic model per schema."""
     schema = python_schema(spec, unsupported)
     locations = _bundle_locations(spec)
-    for pointer, keyword in _unsupported_keywords(schema, "#"):
+    for pointer, keyword in _unsupported_keywords(schema):
         unsupported(
             _spec_location(pointer, locations),
-            f"keyword {keyword!r} is not enforced by the pydantic models",
+            APPROXIMATED_KEYWORDS.get(
+                keyword, f"keyword {keyword!r} is not enforced by the pydantic models"
+            ),
         )
 
     source, messages = _run_datamodel_codegen(schema)
@@ -70,27 +85,32 @@ def python_schema(
 ) -> dict[str, Any]:
     """Return the bundled spec with the marks that shape the generated models.
 
-    Each enum without a title is marked to become a ``Literal``, and each
-    object with properties records, for ``SpecModel``, whether it is closed,
-    the patterns of the extension fields it allows and its ``uniqueItems``
+    Each enum without a title is marked to become a ``Literal``. Each object
+    with properties records, for ``SpecModel``, whether it is closed, the
+    patterns of the extension fields it allows and its ``uniqueItems``
     properties.
     """
     schema = bundle(spec)
-    _mark_untitled_enums(schema)
     definitions = schema["$defs"]
     for name, definition in definitions.items():
         _title_list_branches(name, definition)
+
+    gaps: list[tuple[str, str]] = []
     handled_unique: set[int] = set()
-    for node in _object_schemas(schema):
-        _mark_object_rules(node, definitions, handled_unique)
+    for pointer, node in list(iter_subschemas(schema)):
+        if "enum" in node and "title" not in node:
+            node["x-enum-field-as-literal"] = True
+        if isinstance(node.get("properties"), dict):
+            gaps += _mark_object_rules(pointer, node, definitions, handled_unique)
+
+    for pointer, node in iter_subschemas(schema):
+        if node.get("uniqueItems") is True and id(node) not in handled_unique:
+            gaps.append((pointer, "uniqueItems is only enforced on a property's list"))
 
     if unsupported is not None:
         locations = _bundle_locations(spec)
-        for pointer in _unique_items_pointers(schema, "#", handled_unique):
-            unsupported(
-                _spec_location(pointer, locations),
-                "uniqueItems is only enforced on a property's own list",
-            )
+        for pointer, message in gaps:
+            unsupported(_spec_location(pointer, locations), message)
     return schema
 
 
@@ -105,24 +125,24 @@ def _title_list_branches(name: str, definition: dict[str, Any]) -> None:
             branch["title"] = f"{name}List"
 
 
-def _object_schemas(node: Any):
-    """Yield every schema in ``node`` that has ``properties``."""
-    if isinstance(node, list):
-        for item in node:
-            yield from _object_schemas(item)
-    elif isinstance(node, dict):
-        if isinstance(node.get("properties"), dict):
-            yield node
-        for key, value in node.items():
-            if key not in ("enum", "const", "default", "examples"):
-                yield from _object_schemas(value)
-
-
 def _mark_object_rules(
-    node: dict[str, Any], definitions: dict[str, Any], handled_unique: set[int]
-) -> None:
-    if node.get("additionalProperties") is False:
+    pointer: str,
+    node: dict[str, Any],
+    definitions: dict[str, Any],
+    handled_unique: set[int],
+) -> list[tuple[str, str]]:
+    """Record the object rules that ``SpecModel`` enforces; return what it cannot."""
+    gaps = []
+    additional = node.get("additionalProperties", True)
+    if additional is False:
         node[EXTENSION_PATTERNS_KEY] = sorted(node.get("patternProperties", {}))
+    elif additional is not True:
+        gaps.append((pointer, "additionalProperties beside properties is not enforced"))
+    for pattern, value_schema in node.get("patternProperties", {}).items():
+        if set(value_schema) - ANNOTATION_KEYWORDS:
+            gaps.append(
+                (pointer, f"values of patternProperties {pattern!r} are not validated")
+            )
 
     unique = []
     for name, property_schema in node["properties"].items():
@@ -132,6 +152,7 @@ def _mark_object_rules(
                 unique.append(name)
     if unique:
         node[UNIQUE_ITEMS_KEY] = sorted(set(unique))
+    return gaps
 
 
 def _branches(schema: Any, definitions: dict[str, Any]) -> list[dict[str, Any]]:
@@ -146,33 +167,6 @@ def _branches(schema: Any, definitions: dict[str, Any]) -> list[dict[str, Any]]:
         for branch in schema.get(keyword, []):
             found.extend(_branches(branch, definitions))
     return found
-
-
-def _unique_items_pointers(node: Any, pointer: str, handled: set[int]):
-    """Yield the pointer of each ``uniqueItems: true`` that no property check covers."""
-    if isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _unique_items_pointers(item, f"{pointer}/{index}", handled)
-    elif isinstance(node, dict):
-        if node.get("uniqueItems") is True and id(node) not in handled:
-            yield pointer
-        for key, value in node.items():
-            if key not in ("enum", "const", "default", "examples"):
-                yield from _unique_items_pointers(value, f"{pointer}/{key}", handled)
-
-
-def _mark_untitled_enums(node: Any) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _mark_untitled_enums(item)
-        return
-    if not isinstance(node, dict):
-        return
-    if "enum" in node and "title" not in node:
-        node["x-enum-field-as-literal"] = True
-    for key, value in node.items():
-        if key not in ("enum", "const", "default", "examples"):
-            _mark_untitled_enums(value)
 
 
 def _run_datamodel_codegen(schema: dict[str, Any]) -> tuple[str, list[str]]:
@@ -233,24 +227,12 @@ def _strip_codegen_header(source: str) -> str:
     return "".join(lines)
 
 
-def _unsupported_keywords(node: Any, pointer: str):
+def _unsupported_keywords(schema: dict[str, Any]):
     """Yield (pointer, keyword) for each keyword not in ``SUPPORTED_KEYWORDS``."""
-    if isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _unsupported_keywords(item, f"{pointer}/{index}")
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        if key.startswith("x-"):
-            continue
-        if key not in SUPPORTED_KEYWORDS:
-            yield pointer, key
-        elif key in ("properties", "patternProperties", "$defs"):
-            for name, sub in value.items():
-                yield from _unsupported_keywords(sub, f"{pointer}/{key}/{name}")
-        elif key not in ("enum", "const", "default", "examples"):
-            yield from _unsupported_keywords(value, f"{pointer}/{key}")
+    for pointer, node in iter_subschemas(schema):
+        for key in node:
+            if not key.startswith("x-") and key not in SUPPORTED_KEYWORDS:
+                yield pointer, key
 
 
 def _bundle_locations(spec: Spec) -> dict[str, str]:
