@@ -8,7 +8,7 @@ and write it back with ``model_dump(by_alias=True, exclude_unset=True)``.
 The code lives in ``generated/python/models.py``. A wheel carries it as
 ``mlspec/models/_generated.py``; in a source checkout this package loads it
 from the ``generated/`` folder of the project. The classes are added at run
-time, so a static type checker sees them as ``Any``.
+time, so a static type checker treats them as ``Any``.
 """
 
 from __future__ import annotations
