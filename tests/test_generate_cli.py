@@ -263,3 +263,16 @@ def test_cli_import_stays_light():
     )
 
     assert result.stdout.strip() == "[]"
+
+
+def test_invalid_model_api_names_document(tmp_path):
+    document = tmp_path / "bad.yaml"
+    text = CHURN.read_text().replace("api_method: POST", "api_method: PUT")
+    document.write_text(text)
+
+    result = run("generate", "--out", tmp_path / "out", "--document", document)
+
+    assert result.exit_code == 1
+    assert "bad.yaml#/model_serving/model_apis/0/api_method: invalid model API" in (
+        result.stderr
+    )

@@ -152,9 +152,11 @@ def _call(
     generator: Generator, function: GeneratorFunction, run: _Run
 ) -> dict[str, str]:
     report = run.reporter(generator.name)
-    if generator.takes_document:
-        content = run.document.content if run.document else None
-        outputs = function(run.spec, report, document=content)
+    if generator.takes_document and run.document is not None:
+        document = run.document
+        outputs = function(
+            run.spec, report, document=document.content, document_name=document.name
+        )
     else:
         outputs = function(run.spec, report)
     log.info("generator %s produced %d file(s)", generator.name, len(outputs))

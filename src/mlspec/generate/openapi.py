@@ -54,6 +54,7 @@ def generate_openapi(
     spec: Spec,
     unsupported: ReportUnsupported,
     document: dict[str, Any] | None = None,
+    document_name: str = "document",
 ) -> dict[str, str]:
     """Return ``{"openapi/openapi.yaml": text}`` for the spec and a document."""
     schemas = component_schemas(spec)
@@ -76,7 +77,9 @@ def generate_openapi(
     if document is not None:
         from mlspec.generate.prediction_api import add_prediction_endpoints
 
-        add_prediction_endpoints(spec, document, paths, schemas, unsupported)
+        add_prediction_endpoints(
+            spec, document, document_name, paths, schemas, unsupported
+        )
 
     tags = sorted({resource.entity.section for resource in resources}) + ["validation"]
     if document is not None:

@@ -27,14 +27,18 @@ _PATH_TEMPLATE = re.compile(r"\{([^{}]+)\}")
 def add_prediction_endpoints(
     spec: Spec,
     document: dict[str, Any],
+    document_name: str,
     paths: dict[str, Any],
     schemas: dict[str, Any],
     unsupported: ReportUnsupported,
 ) -> None:
-    """Add one operation per model API of ``document`` to ``paths`` and ``schemas``."""
+    """Add one operation per model API of ``document`` to ``paths`` and ``schemas``.
+
+    Locations in reports and errors start with ``document_name``.
+    """
     apis = (document.get("model_serving") or {}).get("model_apis") or []
     for index, api in enumerate(apis):
-        location = f"document#/model_serving/model_apis/{index}"
+        location = f"{document_name}#/model_serving/model_apis/{index}"
         _check_api(spec, api, location)
         _add_endpoint(api, location, paths, schemas, unsupported)
 
