@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from mlspec.cli import main
@@ -19,6 +21,7 @@ from mlspec.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 CHURN = ROOT / "examples" / "churn.yaml"
+HOOKS = ROOT / ".pre-commit-hooks.yaml"
 
 
 def run(*args):
@@ -276,3 +279,16 @@ def test_invalid_model_api_names_document(tmp_path):
     assert "bad.yaml#/model_serving/model_apis/0/api_method: invalid model API" in (
         result.stderr
     )
+
+
+def test_pre_commit_hooks_run_mlspec_commands(monkeypatch):
+    hooks = {hook["id"]: hook for hook in yaml.safe_load(HOOKS.read_text())}
+    monkeypatch.chdir(ROOT)
+
+    check = run(*shlex.split(hooks["mlspec-check"]["entry"])[1:])
+    validate = run(*shlex.split(hooks["mlspec-validate"]["entry"])[1:], CHURN)
+
+    assert set(hooks) == {"mlspec-validate", "mlspec-check"}
+    assert hooks["mlspec-check"]["pass_filenames"] is False
+    assert check.exit_code == 0, check.output
+    assert validate.exit_code == 0, validate.output

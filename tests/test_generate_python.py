@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -410,3 +411,26 @@ def test_duplicate_title_is_spec_error(tmp_path):
 
     with pytest.raises(mlspec.SpecError, match="gives the name RunStatus"):
         generate_python(load_spec(spec_dir), lambda *gap: None)
+
+
+def test_wheel_layout_loads_packaged_models(tmp_path):
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
+    packaged = wheel["force-include"]["generated/python/models.py"]
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "src" / "mlspec", site / "mlspec")
+    shutil.copy(COMMITTED_MODELS, site / packaged)
+    code = "import mlspec.models as m; print(m.Run.__module__, m.Run.__name__)"
+    environment = dict(os.environ, PYTHONPATH=str(site))
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+    )
+
+    assert packaged == "mlspec/models/_generated.py"
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["mlspec.models._generated", "Run"]
