@@ -52,7 +52,8 @@ class Generator:
     def load(self) -> GeneratorFunction:
         """Import and return the generator function."""
         module = importlib.import_module(self.module)
-        return getattr(module, self.function)
+        function: GeneratorFunction = getattr(module, self.function)
+        return function
 
 
 GENERATORS: tuple[Generator, ...] = (

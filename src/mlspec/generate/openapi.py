@@ -245,11 +245,11 @@ def dump_yaml(data: Any) -> str:
     """Dump ``data`` as block-style YAML in insertion order, without aliases."""
     import yaml
 
-    class Dumper(yaml.SafeDumper):
+    class Dumper(yaml.SafeDumper):  # type: ignore[misc, unused-ignore]
         def ignore_aliases(self, data: Any) -> bool:
             return True
 
-    return yaml.dump(
+    text: str = yaml.dump(
         data,
         Dumper=Dumper,
         sort_keys=False,
@@ -257,6 +257,7 @@ def dump_yaml(data: Any) -> str:
         allow_unicode=True,
         width=88,
     )
+    return text
 
 
 LIMIT_PARAMETER = {

@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from mlspec.generate.bundle import bundle, definition_names
@@ -178,7 +179,7 @@ def _run_datamodel_codegen(schema: dict[str, Any]) -> tuple[str, list[str]]:
     """Run datamodel-code-generator on ``schema``; return the code and warnings."""
     try:
         import datamodel_code_generator as codegen
-        from datamodel_code_generator.enums import StrictTypes
+        from datamodel_code_generator.enums import DataModelType, StrictTypes
     except ModuleNotFoundError as error:
         raise GenerationError(
             "the python generator needs datamodel-code-generator; "
@@ -190,7 +191,7 @@ def _run_datamodel_codegen(schema: dict[str, Any]) -> tuple[str, list[str]]:
         source = codegen.generate(
             json.dumps(schema, sort_keys=False),
             input_file_type=codegen.InputFileType.JsonSchema,
-            output_model_type=codegen.DataModelType.PydanticV2BaseModel,
+            output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=codegen.PythonVersion.PY_311,
             formatters=[codegen.Formatter.BUILTIN],
             custom_file_header="",
@@ -232,7 +233,7 @@ def _strip_codegen_header(source: str) -> str:
     return "".join(lines)
 
 
-def _unsupported_keywords(schema: dict[str, Any]):
+def _unsupported_keywords(schema: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """Yield (pointer, keyword) for each keyword not in ``SUPPORTED_KEYWORDS``."""
     for pointer, node in iter_subschemas(schema):
         for key in node:
