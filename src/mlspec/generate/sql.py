@@ -14,7 +14,6 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -23,7 +22,7 @@ import sqlglot.errors
 from pglast import parser as pg_parser
 
 from mlspec.errors import SpecError
-from mlspec.spec import Spec, load_spec
+from mlspec.spec import Spec
 from mlspec.store.tables import (
     COLUMN,
     CONFIG_DIR,
@@ -471,34 +470,3 @@ def _join(statements: list[tuple[str, str]]) -> str:
         heading = f"-- name: {name}\n" if name else ""
         blocks.append(f"{heading}{sql};\n")
     return "\n".join(blocks)
-
-
-def write_outputs(outputs: dict[str, str], root: Path) -> None:
-    """Write generated files under ``root`` (the ``generated/`` folder)."""
-    for relative, text in outputs.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-
-
-def main() -> None:
-    """Write the SQL files under ``generated/`` (or the folder given as the argument).
-
-    The ``mlspec generate`` command also adds a header to each file, but
-    this entry point writes the files without one.
-    """
-    import sys
-
-    logging.basicConfig(
-        level=logging.WARNING, format="mlspec: %(levelname)s: %(message)s"
-    )
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("generated")
-
-    def warn(location: str, message: str) -> None:
-        log.warning("%s: %s", location, message)
-
-    write_outputs(generate_sql(load_spec(), warn), root)
-
-
-if __name__ == "__main__":
-    main()
