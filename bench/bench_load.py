@@ -1,7 +1,8 @@
 """Compare ``mlspec.store.load`` with a raw COPY of the same rows into the same tables.
 
-Builds a synthetic document of RUNS runs, each with parameters, tags and a
-metric history of POINTS points per metric, then in one process:
+Builds a seeded synthetic document with ``bench/synth.py`` (RUNS runs, each
+with PARAMS parameters, a metric history of POINTS points over four metric
+keys, and TAGS tags), then in one process:
 
 1. validates it with ``mlspec.validate`` (timed on its own);
 2. loads it with ``store.load(..., already_validated=True)`` into an empty
@@ -10,7 +11,8 @@ metric history of POINTS points per metric, then in one process:
 
 Both rates count rows written to the tables. Usage:
 
-    PYTHONPATH=src python bench/bench_load.py [--runs 100000] [--points 5] [--dsn DSN]
+    PYTHONPATH=src python bench/bench_load.py [--runs 100000] [--params 5]
+        [--points 10] [--tags 2] [--dsn DSN]
 
 Without ``--dsn`` a private server is started in a temporary folder.
 """
@@ -26,45 +28,12 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from synth import document as synthetic_document
 
 from mlspec import store, validate
 from mlspec.store import server
 from mlspec.store.load import _document_entities, store_tables
 from mlspec.store.rows import RowBuilder
-
-
-def synthetic_document(runs: int, points: int) -> dict[str, Any]:
-    """Build a valid document: one experiment, ``runs`` finished runs with metric history."""
-    experiment = {
-        "experiment_id": "EXP-BENCH",
-        "experiment_name": "bench",
-        "created_by": "bench",
-        "created_at": "2024-01-01T00:00:00Z",
-    }
-    run_list = []
-    for number in range(runs):
-        metrics = [
-            {"key": key, "value": 1.0 / (step + 2), "step": step}
-            for key in ("loss", "accuracy")
-            for step in range(points)
-        ]
-        run_list.append(
-            {
-                "run_id": f"RUN-{number:08d}",
-                "experiment_id": "EXP-BENCH",
-                "run_name": f"run-{number}",
-                "run_status": "Finished",
-                "start_time": "2024-01-01T00:00:00Z",
-                "end_time": "2024-01-01T01:00:00Z",
-                "parameters": {"learning_rate": 0.01, "depth": number % 12},
-                "metrics": metrics,
-                "tags": {"team": "bench"},
-            }
-        )
-    return {
-        "spec_version": "1.0",
-        "experiment_management": {"experiments": [experiment], "runs": run_list},
-    }
 
 
 def raw_copy(conn: psycopg.Connection, document: dict[str, Any]) -> tuple[int, float]:
@@ -100,8 +69,10 @@ def truncate(conn: psycopg.Connection) -> None:
     conn.commit()
 
 
-def run(dsn: str, runs: int, points: int) -> None:
-    document = synthetic_document(runs, points)
+def run(dsn: str, args: argparse.Namespace) -> None:
+    document = synthetic_document(
+        args.runs, args.params, args.points, args.tags, args.seed
+    )
 
     started = time.perf_counter()
     report = validate(document)
@@ -121,24 +92,26 @@ def run(dsn: str, runs: int, points: int) -> None:
         copy_rows, copy_seconds = raw_copy(conn, document)
 
     load_rows = summary.inserted
-    print(f"document: {runs} runs, {points} points per metric, {load_rows} rows")
     print(
-        f"validate:     {validate_seconds:8.1f} s  {runs / validate_seconds:10.0f} runs/s"
+        f"document: {args.runs} runs with {args.params} parameters, "
+        f"{args.points} metric points and {args.tags} tags each: {load_rows} rows"
     )
     print(
-        f"store.load:   {load_seconds:8.1f} s  {load_rows / load_seconds:10.0f} rows/s"
+        f"validate:    {validate_seconds:8.1f} s {args.runs / validate_seconds:10.0f} runs/s"
     )
-    print(
-        f"raw COPY:     {copy_seconds:8.1f} s  {copy_rows / copy_seconds:10.0f} rows/s"
-    )
-    print(f"load / COPY:  {load_seconds / copy_seconds:8.2f} x the time")
+    print(f"store.load:  {load_seconds:8.1f} s {load_rows / load_seconds:10.0f} rows/s")
+    print(f"raw COPY:    {copy_seconds:8.1f} s {copy_rows / copy_seconds:10.0f} rows/s")
+    print(f"load / COPY: {load_seconds / copy_seconds:8.2f} times the COPY time")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100_000, help="number of runs")
+    parser.add_argument("--params", type=int, default=5, help="parameters per run")
+    parser.add_argument("--points", type=int, default=10, help="metric points per run")
+    parser.add_argument("--tags", type=int, default=2, help="tags per run")
     parser.add_argument(
-        "--points", type=int, default=5, help="points per metric per run"
+        "--seed", type=int, default=1, help="seed of the synthetic document"
     )
     parser.add_argument(
         "--dsn", help="PostgreSQL DSN (default: a private temporary server)"
@@ -146,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.dsn:
-        run(args.dsn, args.runs, args.points)
+        run(args.dsn, args)
         return
 
     folder = Path(tempfile.mkdtemp(prefix="mlspec-bench-"))
@@ -154,11 +127,7 @@ def main() -> None:
         embedded = server.start(folder / "data")
         with psycopg.connect(embedded.dsn, autocommit=True) as admin:
             admin.execute("CREATE DATABASE bench")
-        run(
-            psycopg.conninfo.make_conninfo(embedded.dsn, dbname="bench"),
-            args.runs,
-            args.points,
-        )
+        run(psycopg.conninfo.make_conninfo(embedded.dsn, dbname="bench"), args)
     finally:
         server.stop(folder / "data")
         shutil.rmtree(folder, ignore_errors=True)
