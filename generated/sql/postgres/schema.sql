@@ -277,14 +277,10 @@ CREATE TABLE IF NOT EXISTS training_definitions (
     CONSTRAINT training_definitions_output_shape_check CHECK (-1 <= ALL (output_shape)),
     CONSTRAINT training_definitions_hidden_layers_check CHECK (1 <= ALL (hidden_layers)),
     CONSTRAINT training_definitions_optimizer_check CHECK (optimizer IN ('SGD', 'Adam', 'RMSprop', 'Adagrad')),
-    CONSTRAINT training_definitions_batch_size_check CHECK (batch_size >= 1),
-    CONSTRAINT training_definitions_batch_size_check1 CHECK (batch_size <= 10000),
-    CONSTRAINT training_definitions_epochs_check CHECK (epochs >= 1),
-    CONSTRAINT training_definitions_epochs_check1 CHECK (epochs <= 10000),
-    CONSTRAINT training_definitions_learning_rate_check CHECK (learning_rate >= 0),
-    CONSTRAINT training_definitions_learning_rate_check1 CHECK (learning_rate <= 1),
-    CONSTRAINT training_definitions_validation_split_check CHECK (validation_split >= 0),
-    CONSTRAINT training_definitions_validation_split_check1 CHECK (validation_split <= 1),
+    CONSTRAINT training_definitions_batch_size_check CHECK (batch_size >= 1 AND batch_size <= 10000),
+    CONSTRAINT training_definitions_epochs_check CHECK (epochs >= 1 AND epochs <= 10000),
+    CONSTRAINT training_definitions_learning_rate_check CHECK (learning_rate >= 0 AND learning_rate <= 1),
+    CONSTRAINT training_definitions_validation_split_check CHECK (validation_split >= 0 AND validation_split <= 1),
     CONSTRAINT training_definitions_model_architecture_check CHECK (num_nulls(model_type, input_shape, output_shape) IN (0, 3))
 );
 
@@ -600,8 +596,7 @@ CREATE TABLE IF NOT EXISTS model_deployments (
     CONSTRAINT model_deployments_gpu_check CHECK (gpu >= 0),
     CONSTRAINT model_deployments_auto_scaling_min_instances_check CHECK (auto_scaling_min_instances >= 0),
     CONSTRAINT model_deployments_auto_scaling_max_instances_check CHECK (auto_scaling_max_instances >= 1),
-    CONSTRAINT model_deployments_auto_scaling_target_cpu_utilization_check CHECK (auto_scaling_target_cpu_utilization >= 0),
-    CONSTRAINT model_deployments_auto_scaling_target_cpu_utilization_check1 CHECK (auto_scaling_target_cpu_utilization <= 100)
+    CONSTRAINT model_deployments_auto_scaling_target_cpu_utilization_check CHECK (auto_scaling_target_cpu_utilization >= 0 AND auto_scaling_target_cpu_utilization <= 100)
 );
 
 -- name: index_model_deployments_model_id_idx

@@ -574,21 +574,23 @@ def _foreign_key(
 
 
 def _scalar_checks(quoted: str, sql_type: str, schema: dict[str, Any]) -> list[str]:
+    """Derive CHECK expressions from ``enum``, ``minimum`` and ``maximum``.
+
+    A bound equal to the column type's own limit is left out.
+    """
     checks = []
     if "enum" in schema:
         values = ", ".join(literal(value) for value in schema["enum"])
         checks.append(f"{quoted} IN ({values})")
-    bounds = (
-        INT32
-        if sql_type == "integer"
-        else INT64
-        if sql_type == "bigint"
-        else (None, None)
-    )
-    if "minimum" in schema and schema["minimum"] != bounds[0]:
-        checks.append(f"{quoted} >= {literal(schema['minimum'])}")
-    if "maximum" in schema and schema["maximum"] != bounds[1]:
-        checks.append(f"{quoted} <= {literal(schema['maximum'])}")
+
+    type_bounds = {"integer": INT32, "bigint": INT64}.get(sql_type, (None, None))
+    range_parts = []
+    if "minimum" in schema and schema["minimum"] != type_bounds[0]:
+        range_parts.append(f"{quoted} >= {literal(schema['minimum'])}")
+    if "maximum" in schema and schema["maximum"] != type_bounds[1]:
+        range_parts.append(f"{quoted} <= {literal(schema['maximum'])}")
+    if range_parts:
+        checks.append(" AND ".join(range_parts))
     return checks
 
 
