@@ -88,16 +88,24 @@ def store_conn(pg_dsn: str) -> Iterator[psycopg.Connection]:
 
 
 @pytest.fixture
-def table_snapshot() -> Callable[
-    [psycopg.Connection], dict[str, list[tuple[Any, ...]]]
-]:
-    """Return a function that reads every mlspec table as sorted rows of text."""
+def table_snapshot() -> Callable[..., dict[str, list[tuple[Any, ...]]]]:
+    """Return a function that reads every mlspec table as sorted rows of text.
+
+    Columns named in ``exclude`` are left out, such as ``updated_at``, which
+    a load sets to the current time when the document has none.
+    """
     from mlspec.store.load import store_tables
 
-    def snapshot(conn: psycopg.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    def snapshot(
+        conn: psycopg.Connection, exclude: tuple[str, ...] = ()
+    ) -> dict[str, list[tuple[Any, ...]]]:
         tables = {}
         for table in store_tables():
-            query = sql.SQL("SELECT * FROM {}").format(sql.Identifier(table.name))
+            columns = [name for name in table.column_names if name not in exclude]
+            query = sql.SQL("SELECT {} FROM {}").format(
+                sql.SQL(", ").join(sql.Identifier(name) for name in columns),
+                sql.Identifier(table.name),
+            )
             rows = conn.execute(query).fetchall()
             tables[table.name] = sorted(tuple(map(repr, row)) for row in rows)
         conn.rollback()

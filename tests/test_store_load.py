@@ -8,10 +8,14 @@ import logging
 import math
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from mlspec import load_spec, store
 from mlspec.store.connection import StoreError
@@ -365,7 +369,7 @@ def _wait_until_waiting(admin: psycopg.Connection, pid: int) -> None:
     raise AssertionError("the load never reached the model_registry upsert")
 
 
-def test_concurrent_loads_match_sequential(pg_dsn, table_snapshot):
+def test_concurrent_loads_match_sequential(pg_dsn, pg_server_dsn, table_snapshot):
     first = _large_document(runs=200, points=5)
     second = _large_document(runs=300, points=5)
     runs = second["experiment_management"]["runs"]
@@ -392,12 +396,33 @@ def test_concurrent_loads_match_sequential(pg_dsn, table_snapshot):
 
     assert errors == []
     with store.connect(pg_dsn) as conn:
-        concurrent = table_snapshot(conn)
+        concurrent = table_snapshot(conn, exclude=("updated_at",))
         repeat = [store.load(conn, doc, progress=False) for doc in (first, second)]
+    with _second_database(pg_server_dsn) as sequential_dsn:
+        with store.connect(sequential_dsn) as conn:
+            store.init(conn)
+            for document in (first, second):
+                store.load(conn, document, progress=False)
+            sequential = table_snapshot(conn, exclude=("updated_at",))
+
     assert len(concurrent["run_metadata"]) == 300
     assert len(concurrent["run_metrics"]) == 1500
     assert len(concurrent["run_parameters"]) == 600
+    assert concurrent == sequential
     assert all(summary.inserted == 0 and summary.updated == 0 for summary in repeat)
+
+
+@contextmanager
+def _second_database(server_dsn: str) -> Iterator[str]:
+    name = f"mlspec_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield psycopg.conninfo.make_conninfo(server_dsn, dbname=name)
+    finally:
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            drop = sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
+            admin.execute(drop)
 
 
 def test_child_tables_from_nested_fields(store_conn, example_document):

@@ -79,6 +79,7 @@ def report(conn: psycopg.Connection, name: str, **params: Any) -> list[dict[str,
     if "run_ids" in values:
         values["run_ids"] = list(values["run_ids"])
     with conn.transaction():
+        _use_utc(conn)
         return _fetch(conn, query, values)
 
 
@@ -99,6 +100,7 @@ def monitor(
         "as_of": as_of,
     }
     with conn.transaction():
+        _use_utc(conn)
         found = _fetch(conn, "monitor_find_entry", params)
         if found:
             monitoring_id = found[0]["monitoring_id"]
@@ -122,6 +124,11 @@ def monitor(
         error_rate_percent=health["error_rate_percent"],
         rows=rows,
     )
+
+
+def _use_utc(conn: psycopg.Connection) -> None:
+    """Read an ``as_of`` without an offset as UTC and return times in UTC, as loads do."""
+    conn.execute("SET LOCAL TimeZone = 'UTC'")
 
 
 def _fetch(
