@@ -31,6 +31,7 @@ INIT_LOCK_KEY = 81013930655732087
 
 def init(conn: psycopg.Connection) -> None:
     """Create every table, index and comment that does not exist yet, in one transaction."""
+    # TODO: add migrations; a table created from an older spec keeps its old columns.
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK_KEY,))
