@@ -496,3 +496,17 @@ def test_tag_list_stored_without_values(store_conn, example_document):
     ).fetchone()
     assert tags == [("baseline", None), ("random_forest", None)]
     assert experiment_tags == (["classification", "customer_analytics"],)
+
+
+def test_conflict_within_one_load(store_conn, example_document, table_snapshot):
+    # The validator rejects a repeated run id, so this document skips it.
+    runs = example_document["experiment_management"]["runs"]
+    runs[0]["parameters"] = {"lr": 0.1}
+    runs.append({**runs[0], "parameters": {"lr": 0.2}})
+
+    with pytest.raises(store.ImmutableValueConflict) as caught:
+        store.load(store_conn, example_document, already_validated=True)
+
+    assert "'0.1'" in str(caught.value)
+    assert "'0.2'" in str(caught.value)
+    assert _empty_counts(table_snapshot(store_conn)) == {}
