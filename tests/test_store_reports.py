@@ -221,3 +221,18 @@ def test_health_rejects_bad_window(store_conn, example_document):
     with pytest.raises(StoreError) as caught:
         store.report(store_conn, "health", deployment_id=DEPLOYMENT, window="soon")
     assert "report_health failed" in str(caught.value)
+
+
+def test_reports_keep_non_finite_metrics(store_conn, example_document):
+    run = example_document["experiment_management"]["runs"][0]
+    run["metrics"] = [
+        {"key": "accuracy", "value": "NaN", "step": 0},
+        {"key": "loss", "value": "Infinity", "step": 0},
+    ]
+    store.load(store_conn, example_document)
+    compared = store.report(store_conn, "compare", run_ids=[RUN])[0]
+    performance = store.report(store_conn, "model-performance")[0]
+
+    # PostgreSQL writes non-finite numbers into jsonb as mlspec's strings.
+    assert compared["metrics"] == {"accuracy": "NaN", "loss": "Infinity"}
+    assert math.isnan(performance["average_value"])
