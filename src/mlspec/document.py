@@ -67,6 +67,7 @@ _WRITE_CHUNK_BYTES = 1 << 20
 
 _DEFS = "defs.schema.json"
 _RUN = "experiment_management/run.schema.json"
+_ARTIFACT = "experiment_management/artifact.schema.json"
 _VERSION = "model_registry/model_version.schema.json"
 
 _TAG_FIELDS = {
@@ -185,6 +186,11 @@ class Run(Entity):
     def set_tag(self, key: str, value: Any = None) -> None:
         self.document.set_tag(self, key, value)
 
+    def log_artifact(
+        self, path: str, artifact_type: str = "Other", size: int | None = None
+    ) -> str:
+        return self.document.log_artifact(self, path, artifact_type, size)
+
     def end(self, status: str = "Finished") -> None:
         self.document.end_run(self, status)
 
@@ -281,6 +287,11 @@ class Document:
             self._raise_if_invalid(self.path or "document", "is invalid")
 
         self._index = _build_index(self.data)
+        self._artifact_ids = {
+            artifact["artifact_id"]
+            for run in self._entities("runs")
+            for artifact in run.get("artifacts", [])
+        }
         # When each compact-map metric value was logged, so that a later switch
         # to the list form gives the point its real timestamp.
         self._metric_times: dict[tuple[str, str], str] = {}
@@ -541,7 +552,58 @@ class Document:
         if "updated_at" in _field_order(target.list_name):
             _set_field(entity, target.list_name, "updated_at", self._now())
 
+    def log_artifact(
+        self,
+        run: Run | str,
+        path: str,
+        artifact_type: str = "Other",
+        size: int | None = None,
+        *,
+        artifact_id: str | None = None,
+    ) -> str:
+        """Record an artifact of a run and return its id.
+
+        ``artifact_type`` is Model, Data, Code or Other; ``size`` is in bytes.
+        The file itself is not read or copied.
+        """
+        entity = self._get("runs", self._resolve("runs", run))
+        new_artifact_id = artifact_id or new_id("ART", _utc_now(), self._artifact_ids)
+        artifact = {
+            "artifact_id": new_artifact_id,
+            "artifact_path": path,
+            "artifact_type": artifact_type,
+            "artifact_size": size,
+        }
+        subject = f"run {entity['run_id']!r}: artifact {path!r}"
+        if new_artifact_id in self._artifact_ids:
+            raise UsageError(
+                f"{subject}: artifact_id {new_artifact_id!r} is already in use"
+            )
+        _check(_without_none(artifact), _ARTIFACT, "", subject)
+
+        artifacts = [*entity.get("artifacts", []), _without_none(artifact)]
+        _set_field(entity, "runs", "artifacts", artifacts)
+        self._artifact_ids.add(new_artifact_id)
+        return new_artifact_id
+
     # The model registry.
+
+    def create_registered_model(
+        self,
+        name: str,
+        description: str | None = None,
+        tags: Sequence[str] | Mapping[str, str] | None = None,
+        created_by: str | None = None,
+        *,
+        model_id: str | None = None,
+    ) -> RegisteredModel:
+        """Add a registered model without versions. Names are unique, as in MLflow."""
+        if self.registered_model(name) is not None:
+            raise UsageError(f"registered model {name!r} already exists")
+        user = created_by or self.user
+        model = self._new_registered_model(name, description, tags, user, model_id)
+        self._add("registered_models", model, f"registered model {name!r}")
+        return RegisteredModel(self, model["model_id"])
 
     def register_model(
         self,
@@ -565,14 +627,7 @@ class Document:
         user = created_by or self.user
         existing = self.registered_model(name)
         if existing is None:
-            model = {
-                "model_id": self._new_id("registered_models", "MODEL"),
-                "model_name": name,
-                "created_by": user,
-                "created_at": now,
-                "updated_at": now,
-            }
-            _check_entity("registered_models", model, f"registered model {name!r}")
+            model = self._new_registered_model(name, None, None, user, None)
         else:
             model = existing.data
 
@@ -745,6 +800,29 @@ class Document:
         if isinstance(run, str) and run in self._index["training_runs"]:
             return run
         return self._resolve("runs", run)
+
+    def _new_registered_model(
+        self,
+        name: str,
+        description: str | None,
+        tags: Sequence[str] | Mapping[str, str] | None,
+        user: str,
+        model_id: str | None,
+    ) -> dict[str, Any]:
+        """Build a registered model and check it, without adding it."""
+        now = self._now()
+        model = {
+            "model_id": model_id or self._new_id("registered_models", "MODEL"),
+            "model_name": name,
+            "model_description": description,
+            "model_tags": _copy_tags(tags),
+            "created_by": user,
+            "created_at": now,
+            "updated_at": now,
+        }
+        model = _without_none(model)
+        self._check_new("registered_models", model, f"registered model {name!r}")
+        return model
 
     def _versions_of(self, model_id: str) -> list[dict[str, Any]]:
         return [
