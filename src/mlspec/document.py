@@ -88,6 +88,10 @@ class InvalidDocumentError(MlspecError):
         self.findings = list(findings)
 
 
+class SaveError(MlspecError):
+    """Writing a document failed; the file at the path is left as it was."""
+
+
 class ParameterConflictError(UsageError):
     """A parameter logged again with a different value; MLflow rejects this too."""
 
@@ -729,7 +733,7 @@ class Document:
         The suffix of the path picks the format: ``.json``, ``.yaml`` or
         ``.yml``. A given ``path`` becomes the document's path. Raises
         ``InvalidDocumentError`` and writes nothing when validation reports an
-        error.
+        error, and ``SaveError`` when the operating system rejects the write.
         """
         target = Path(path) if path is not None else self.path
         if target is None:
@@ -741,7 +745,11 @@ class Document:
             )
 
         self._raise_if_invalid(target, "cannot be saved")
-        write_atomically(target, serialize(self.data, output_format))
+        try:
+            write_atomically(target, serialize(self.data, output_format))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise SaveError(f"{target}: cannot save: {reason}") from error
         self.path = target
         log.info("saved %s", target)
         return target
