@@ -14,9 +14,11 @@ from rich.text import Text
 
 from mlspec.compare import RunComparison, compare_runs
 from mlspec.errors import UsageError
+from mlspec.findings import Finding
 from mlspec.reader import DocumentError, read_document
 from mlspec.schema_check import schema_findings
 from mlspec.spec import load_spec
+from mlspec.validator import validate
 
 BEST_MARK = "*"
 
@@ -92,7 +94,15 @@ def _check_runs(file: str, document: Any, run_ids: tuple[str, ...]) -> None:
             pointer = f"{kind.pointer}/{index}"
             findings += schema_findings(spec, kind.uri, run, file, base=pointer)
     if findings:
-        raise DocumentError(findings)
+        raise DocumentError(_with_positions(file, findings))
+
+
+def _with_positions(file: str, findings: list[Finding]) -> list[Finding]:
+    """Return the findings with line and column, taken from a full validation of the file."""
+    located = {
+        (finding.pointer, finding.rule): finding for finding in validate(file).findings
+    }
+    return [located.get((f.pointer, f.rule), f) for f in findings]
 
 
 def _cell(value: Any) -> str:
