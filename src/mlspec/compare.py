@@ -127,16 +127,26 @@ def latest_metrics(run: Mapping[str, Any]) -> dict[str, Any]:
         return dict(metrics)
 
     implied_time = run.get("end_time") or run.get("start_time")
-    latest: dict[str, tuple[tuple[int, int], Any]] = {}
+    latest: dict[str, Mapping[str, Any]] = {}
     for point in metrics:
-        order = (
-            point.get("step", 0),
-            _epoch_us(point.get("timestamp") or implied_time),
-        )
         current = latest.get(point["key"])
-        if current is None or order >= current[0]:
-            latest[point["key"]] = (order, point["value"])
-    return {key: value for key, (_, value) in latest.items()}
+        if current is None or _is_later(point, current, implied_time):
+            latest[point["key"]] = point
+    return {key: point["value"] for key, point in latest.items()}
+
+
+def _is_later(
+    point: Mapping[str, Any], current: Mapping[str, Any], implied: Any
+) -> bool:
+    """Whether ``point`` is at least as late as ``current``: by step, then timestamp."""
+    step, current_step = point.get("step", 0), current.get("step", 0)
+    if step != current_step:
+        return step > current_step
+    # Timestamps are parsed only for points of equal step, which keeps long
+    # histories (one point per step) fast.
+    time = _epoch_us(point.get("timestamp") or implied)
+    current_time = _epoch_us(current.get("timestamp") or implied)
+    return time >= current_time
 
 
 def _find_runs(
