@@ -259,3 +259,13 @@ def test_write_atomically_replaces_content(tmp_path):
 
     assert path.read_bytes() == b"new" * CHUNK
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_save_over_folder_fails_cleanly(tmp_path):
+    doc = mlspec.Document(user="tester")
+    (tmp_path / "doc.json").mkdir()
+
+    with pytest.raises(SaveError, match="doc.json: cannot save: Is a directory"):
+        doc.save(tmp_path / "doc.json")
+
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "doc.json"]

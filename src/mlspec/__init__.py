@@ -17,6 +17,7 @@ from mlspec.document import (
     ModelVersion,
     ParameterConflictError,
     Run,
+    SaveError,
 )
 from mlspec.document import (
     open as open,
@@ -42,6 +43,7 @@ __all__ = [
     "ParameterConflictError",
     "Run",
     "RunComparison",
+    "SaveError",
     "Severity",
     "Spec",
     "SpecError",

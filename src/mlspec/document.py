@@ -1149,19 +1149,20 @@ def write_atomically(path: Path, payload: bytes) -> None:
     leaves either the old or the new content under ``path``. A crash can
     leave the temporary ``.<name>.<hex>.tmp`` file behind.
     """
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent
     temp_path, descriptor = _create_temp_file(folder, path.name)
     try:
-        _write_all(descriptor, payload)
-        os.fsync(descriptor)
+        try:
+            _write_all(descriptor, payload)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        _copy_mode(path, temp_path)
+        os.replace(temp_path, path)
     except BaseException:
-        os.close(descriptor)
         temp_path.unlink(missing_ok=True)
         raise
-    os.close(descriptor)
 
-    _copy_mode(path, temp_path)
-    os.replace(temp_path, path)
     _fsync_folder(folder)
 
 
