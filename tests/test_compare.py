@@ -103,6 +103,7 @@ def test_direction_override():
         ("accuracy", {"A": "NaN", "B": "Infinity"}, []),
         ("accuracy", {"A": 0.9, "B": 0.9}, ["A", "B"]),
         ("accuracy", {"A": 1, "B": 0.5}, ["A"]),
+        ("count", {"A": 10**400, "B": 0.5}, ["A"]),
     ],
 )
 def test_best_ignores_non_finite(name, values, best):

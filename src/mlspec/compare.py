@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from mlspec.errors import UsageError
 from mlspec.timestamps import TimestampError, parse_timestamp
@@ -191,10 +191,12 @@ def _compare_metric(
     return MetricComparison(name, higher_is_better, values, best_run_ids)
 
 
-def _is_finite_number(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _is_finite_number(value: Any) -> TypeGuard[int | float]:
+    if isinstance(value, bool):
         return False
-    return math.isfinite(value)
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _epoch_us(timestamp: str | None) -> int:

@@ -200,11 +200,10 @@ class Run(Entity):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         # A run ended inside the block keeps the status it was given.
         if self.status == "Running":
             self.document.end_run(self, "Finished" if exc_type is None else "Failed")
-        return False
 
 
 class RegisteredModel(Entity):
@@ -302,17 +301,16 @@ class Document:
     @classmethod
     def load(cls, path: str | os.PathLike[str], **options: Any) -> Document:
         """Read a JSON or YAML document and check that it is valid."""
-        data = read_document(path)
+        data = read_document(Path(path))
         log.info("loaded %s", path)
         return cls(data, path=path, **options)
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *_: object) -> bool:
+    def __exit__(self, *_: object) -> None:
         if self.path is not None:
             self.save()
-        return False
 
     # Lookups.
 
@@ -366,8 +364,9 @@ class Document:
             )
 
         now = self._now()
+        experiment_id = experiment_id or self._new_id("experiments", "EXP")
         experiment = {
-            "experiment_id": experiment_id or self._new_id("experiments", "EXP"),
+            "experiment_id": experiment_id,
             "experiment_name": name,
             "experiment_description": description,
             "experiment_tags": _copy_tags(tags),
@@ -376,7 +375,7 @@ class Document:
             "updated_at": now,
         }
         self._add("experiments", _without_none(experiment), f"experiment {name!r}")
-        return Experiment(self, experiment["experiment_id"])
+        return Experiment(self, experiment_id)
 
     def start_run(
         self,
@@ -396,8 +395,9 @@ class Document:
         experiment_id = self._resolve("experiments", experiment)
         parent_id = self._resolve("runs", parent) if parent is not None else None
 
+        run_id = run_id or self._new_id("runs", "RUN")
         run = {
-            "run_id": run_id or self._new_id("runs", "RUN"),
+            "run_id": run_id,
             "experiment_id": experiment_id,
             "run_name": name,
             "run_status": "Running",
@@ -406,8 +406,8 @@ class Document:
             "parent_run_id": parent_id,
         }
         self._add("runs", _without_none(run), f"run {name!r}")
-        log.debug("started run %s in experiment %s", run["run_id"], experiment_id)
-        return Run(self, run["run_id"])
+        log.debug("started run %s in experiment %s", run_id, experiment_id)
+        return Run(self, run_id)
 
     def end_run(
         self,
