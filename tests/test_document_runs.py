@@ -177,6 +177,29 @@ def test_generated_ids_unique_within_second(doc, experiment):
         assert re.fullmatch(r"RUN-\d{14}-[0-9a-f]{8}", run_id)
 
 
+def test_generated_id_uses_document_clock(doc, experiment):
+    run = doc.start_run(experiment, "r")
+
+    assert run.run_id.startswith("RUN-20240115103500-")
+    assert experiment.id.startswith("EXP-20240115103500-")
+
+
+def test_naive_clock_rejected():
+    doc = Document(clock=lambda: datetime(2024, 1, 15), user="tester")
+
+    with pytest.raises(UsageError, match="not a timezone-aware datetime"):
+        doc.create_experiment("churn")
+
+
+def test_given_data_changed_in_place(clock):
+    data = {"spec_version": "1.0"}
+    doc = Document(data, clock=clock, user="tester")
+
+    doc.create_experiment("churn")
+
+    assert data["experiment_management"]["experiments"][0]["experiment_name"] == "churn"
+
+
 def test_given_id_kept_and_duplicate_rejected(doc, experiment):
     run = doc.start_run(experiment, "a", run_id="RUN-20240115103500")
 

@@ -1,10 +1,10 @@
 """Side-by-side comparison of runs: status, parameters and latest metric values.
 
 For each metric the comparison marks the run with the best value. Higher is
-better unless the metric's name reads like a loss or an error (``loss``,
-``error``, ``rmse``, ``mae``, ``mse`` and similar, see ``LOWER_IS_BETTER``);
-scikit-learn's negated scores such as ``neg_mean_squared_error`` are higher
-is better again. NaN and the infinities are never best.
+better unless the metric's name contains a word of ``LOWER_IS_BETTER``, such
+as ``loss``, ``error``, ``rmse``, ``mae`` or ``mse``. A name that starts with
+``neg`` is higher is better again, because scikit-learn negates error scores
+(``neg_mean_squared_error``). NaN and the infinities are never best.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class MetricComparison:
 
     ``values`` maps each run id to the run's latest value, or None when the
     run has no such metric. ``best_run_ids`` lists the runs that share the
-    best finite value; it is empty when no run has a finite value.
+    best finite value, and is empty when no run has a finite value.
     """
 
     key: str
@@ -77,7 +77,7 @@ class RunComparison:
     metrics: list[MetricComparison]
 
     def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON data; NaN and infinities stay the strings of the document."""
+        """Return the comparison as plain JSON data, with NaN and infinities as strings."""
         return asdict(self)
 
 
@@ -119,7 +119,7 @@ def latest_metrics(run: Mapping[str, Any]) -> dict[str, Any]:
     """Return each metric's latest value, whichever form the run stores metrics in.
 
     In the list form the latest point has the highest step, then the latest
-    timestamp; a point without a timestamp counts as the run's end_time, else
+    timestamp. A point without a timestamp counts as the run's end_time, else
     its start_time. Of points equal in both, the later one in the list wins.
     """
     metrics = run.get("metrics") or {}
@@ -138,7 +138,7 @@ def latest_metrics(run: Mapping[str, Any]) -> dict[str, Any]:
 def _is_later(
     point: Mapping[str, Any], current: Mapping[str, Any], implied: Any
 ) -> bool:
-    """Whether ``point`` is at least as late as ``current``: by step, then timestamp."""
+    """Return whether ``point`` is at least as late as ``current``, by step, then time."""
     step, current_step = point.get("step", 0), current.get("step", 0)
     if step != current_step:
         return step > current_step
@@ -205,5 +205,5 @@ def _epoch_us(timestamp: str | None) -> int:
     try:
         return parse_timestamp(timestamp).epoch_us
     except TimestampError:
-        # NOTE: an unparsable timestamp sorts first; validation reports it.
+        # NOTE: an unparsable timestamp sorts as the earliest; validation reports it.
         return 0

@@ -21,7 +21,7 @@ _MAX_ATTEMPTS = 16
 def new_id(prefix: str, moment: datetime, taken: Container[str] = ()) -> str:
     """Return a new id made from ``prefix``, ``moment`` and random hex digits.
 
-    ``taken`` holds the ids already in use; the returned id is none of them.
+    ``taken`` contains the ids already in use, and the returned id is not one of them.
     ``moment`` must be timezone-aware and is written in UTC.
     """
     stamp = moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")

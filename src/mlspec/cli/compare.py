@@ -87,10 +87,10 @@ def _check_runs(file: str, document: Any, run_ids: tuple[str, ...]) -> None:
     runs = (document.get(kind.section) or {}).get(kind.list_name) or []
     if not isinstance(runs, list):
         runs = []
-    wanted = set(run_ids)
+    requested = set(run_ids)
     findings = []
     for index, run in enumerate(runs):
-        if isinstance(run, dict) and run.get("run_id") in wanted:
+        if isinstance(run, dict) and run.get("run_id") in requested:
             pointer = f"{kind.pointer}/{index}"
             findings += schema_findings(spec, kind.uri, run, file, base=pointer)
     if findings:
