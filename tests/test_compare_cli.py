@@ -162,3 +162,59 @@ def test_compare_malformed_run_names_pointer(tmp_path):
         "/experiment_management/runs/0/metrics/0: 'value' is required" in result.stderr
     )
     assert "Traceback" not in result.output
+
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+
+
+def run_record(run_id, **fields):
+    return {
+        "kind": "run",
+        "run_id": run_id,
+        "experiment_id": "EXP-1",
+        "run_name": run_id.lower(),
+        "start_time": "2024-01-15T10:00:00Z",
+        **fields,
+    }
+
+
+def test_compare_json_lines(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    write_jsonl(
+        path,
+        [
+            {"spec_version": "1.0"},
+            {"kind": "experiment", "experiment_id": "EXP-1", "experiment_name": "e"},
+            run_record("RUN-1", metrics={"rmse": 0.4}),
+            run_record("RUN-2", metrics={"rmse": 0.3}),
+            run_record("RUN-3"),
+        ],
+    )
+
+    result = invoke(str(path), "RUN-1", "RUN-2", "--format", "csv")
+
+    assert result.exit_code == 0, result.output
+    assert "metric,rmse,0.4,0.3,min,RUN-2" in result.stdout.splitlines()
+
+
+def test_compare_json_lines_unknown_run(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    write_jsonl(path, [run_record("RUN-1"), run_record("RUN-3")])
+
+    result = invoke(str(path), "RUN-2")
+
+    assert result.exit_code == 2
+    assert "run RUN-2 not found; the document's runs: RUN-1, RUN-3" in result.stderr
+
+
+def test_compare_json_lines_bad_run_line(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    write_jsonl(path, [run_record("RUN-1"), run_record("RUN-2", run_status="Done")])
+
+    result = invoke(str(path), "RUN-1", "RUN-2")
+
+    assert result.exit_code == 1
+    assert f"{path}:2:" in result.stderr
+    assert "/run_status" in result.stderr
+    assert "'Done'" in result.stderr

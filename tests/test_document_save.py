@@ -2,8 +2,8 @@
 
 The crash tests run a real save in a child process and kill it with SIGKILL
 at a chosen point. The child wraps ``os.write`` or ``os.replace`` only to
-pause there and report that it reached that point; the bytes still go to
-the real file system.
+pause at that point and report it. The bytes still go to the real file
+system.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -15,7 +16,7 @@ from rich.text import Text
 from mlspec.compare import RunComparison, compare_runs
 from mlspec.errors import UsageError
 from mlspec.findings import Finding
-from mlspec.reader import DocumentError, read_document
+from mlspec.reader import DocumentError, iter_records, read_document, suffix_format
 from mlspec.schema_check import schema_findings
 from mlspec.spec import load_spec
 from mlspec.validator import validate
@@ -55,7 +56,7 @@ def compare_command(
     higher: tuple[str, ...],
     lower: tuple[str, ...],
 ) -> None:
-    """Compare runs of the JSON or YAML document FILE: status, parameters, metrics.
+    """Compare runs of FILE (JSON, YAML or JSON Lines): status, parameters, metrics.
 
     Each metric marks the run with the best latest value. Higher is better
     unless the name reads like a loss or error (loss, rmse, mae, ...); NaN
@@ -66,8 +67,11 @@ def compare_command(
         raise UsageError(f"metric {', '.join(both)} is both higher and lower is better")
     directions = {**dict.fromkeys(higher, True), **dict.fromkeys(lower, False)}
 
-    document = read_document(file)
-    _check_runs(file, document, run_ids)
+    if suffix_format(file) == "jsonl":
+        document = _read_jsonl_runs(file, set(run_ids))
+    else:
+        document = read_document(file)
+        _check_runs(file, document, run_ids)
     comparison = compare_runs(document, run_ids, directions)
 
     if output_format == "json":
@@ -95,6 +99,30 @@ def _check_runs(file: str, document: Any, run_ids: tuple[str, ...]) -> None:
             findings += schema_findings(spec, kind.uri, run, file, base=pointer)
     if findings:
         raise DocumentError(_with_positions(file, findings))
+
+
+def _read_jsonl_runs(file: str, requested: set[str]) -> dict[str, Any]:
+    """Collect the run records of a JSON Lines file into a document.
+
+    Only the requested runs are kept whole and checked against the run
+    schema; the other runs keep just their id for the not-found message.
+    """
+    spec = load_spec()
+    kind = spec.entity("runs")
+    runs: list[dict[str, Any]] = []
+    findings: list[Finding] = []
+    for record_kind, entity, line in iter_records(file):
+        if record_kind != kind.kind:
+            continue
+        if entity.get("run_id") not in requested:
+            runs.append({"run_id": entity.get("run_id")})
+            continue
+        found = schema_findings(spec, kind.uri, entity, file)
+        findings += [replace(finding, line=line) for finding in found]
+        runs.append(entity)
+    if findings:
+        raise DocumentError(findings)
+    return {kind.section: {kind.list_name: runs}}
 
 
 def _with_positions(file: str, findings: list[Finding]) -> list[Finding]:
