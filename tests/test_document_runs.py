@@ -408,6 +408,15 @@ def test_tag_values_stored_as_text(doc, experiment):
     assert run.data["tags"] == {"epochs": "10"}
 
 
+def test_tag_value_with_nul_rejected(doc, experiment):
+    run = doc.start_run(experiment, "r")
+
+    with pytest.raises(UsageError, match="tag 'owner': invalid value"):
+        run.set_tag("owner", "a\x00b")
+
+    assert "tags" not in run.data
+
+
 def test_experiment_tag_updates_time(doc, experiment, clock):
     clock.advance(60)
 

@@ -555,6 +555,8 @@ class Document:
         subject = f"{type(target).__name__.lower()} {target.id!r}: tag {key!r}"
         _check_key(key, subject)
         text = None if value is None else _tag_text(value, subject)
+        if text is not None:
+            _check(text, _DEFS, "/$defs/text", subject)
 
         tags = _with_tag(entity.get(field), key, text)
         _set_field(entity, target.list_name, field, tags)
