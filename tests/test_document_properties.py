@@ -2,13 +2,17 @@
 
 Hypothesis drives the API with arbitrary names, values and orders. A call
 may reject its input with ``UsageError``, but after every step
-``mlspec.validate`` must report no error. The business rules that depend on
-calls this API does not make (deployments, a metric before Finished) are off.
+``mlspec.validate`` must report no error, and a saved JSON or YAML file must
+read back as the same data. The business rules that depend on calls this API
+does not make (deployments, a metric before Finished) are off.
 """
 
 from __future__ import annotations
 
 import copy
+import shutil
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -58,6 +62,10 @@ class DocumentMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.doc = Document(user="tester", severities=SEVERITIES)
+        self.folder = Path(tempfile.mkdtemp(prefix="mlspec-document-"))
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.folder)
 
     @rule(target=experiments, name=names, tags=st.lists(keys, max_size=3))
     def create_experiment(self, name, tags):
@@ -150,6 +158,12 @@ class DocumentMachine(RuleBasedStateMachine):
         for metric in comparison.metrics:
             for run_id in metric.best_run_ids:
                 assert metric.values[run_id] not in ("NaN", "Infinity", "-Infinity")
+
+    @rule(suffix=st.sampled_from([".json", ".yaml"]))
+    def save_and_reload(self, suffix):
+        path = self.doc.save(self.folder / f"doc{suffix}")
+
+        assert mlspec.read_document(path) == self.doc.data
 
     @invariant()
     def document_is_valid(self):

@@ -269,3 +269,15 @@ def test_save_over_folder_fails_cleanly(tmp_path):
         doc.save(tmp_path / "doc.json")
 
     assert sorted(tmp_path.iterdir()) == [tmp_path / "doc.json"]
+
+
+def test_save_lone_surrogate_rejected(tmp_path):
+    doc = mlspec.Document(user="tester")
+    with doc.start_run(doc.create_experiment("churn"), "rf") as run:
+        run.log_param("note", "a\ud800b")
+        run.log_metric("accuracy", 0.5)
+
+    with pytest.raises(SaveError, match=r"contains '\\ud800', a lone surrogate"):
+        doc.save(tmp_path / "doc.json")
+
+    assert list(tmp_path.iterdir()) == []

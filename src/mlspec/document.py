@@ -756,7 +756,15 @@ class Document:
 
         self._raise_if_invalid(target, "cannot be saved")
         try:
-            write_atomically(target, serialize(self.data, output_format))
+            payload = serialize(self.data, output_format)
+        except UnicodeEncodeError as error:
+            character = error.object[error.start : error.end]
+            raise SaveError(
+                f"{target}: cannot save: the document contains {character!r}, "
+                "a lone surrogate that UTF-8 cannot encode; replace that string"
+            ) from error
+        try:
+            write_atomically(target, payload)
         except OSError as error:
             reason = error.strerror or str(error)
             raise SaveError(f"{target}: cannot save: {reason}") from error
