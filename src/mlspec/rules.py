@@ -13,6 +13,7 @@ wrong type, and each rule skips what it cannot read.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,12 +23,20 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from mlspec.findings import RULES, Finding
+from mlspec.reader import MAX_DEPTH
+from mlspec.spec import escape_pointer
 from mlspec.timestamps import TimestampError, parse_timestamp
 
 DURATION_TOLERANCE_S = 1.0
 """Largest difference, in seconds, between a run's duration and end_time minus start_time."""
 
 RUN_KINDS = ("run", "training_run")
+
+STRICT_ID_PATTERNS = {
+    "experiment": re.compile(r"EXP-(?:[0-9]{8}|[0-9]{14})"),
+    "run": re.compile(r"RUN-(?:[0-9]{10}|[0-9]{14})"),
+}
+"""Id patterns of the strict profile: a prefix and a sequence number or a timestamp."""
 
 
 @dataclass
@@ -45,6 +54,7 @@ class RuleChecker:
     """Collect ids and facts entity by entity, then report the cross-entity findings."""
 
     name: str
+    strict_ids: bool = False
     findings: list[Finding] = field(default_factory=list)
     _ids: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     _refs: list[_Ref] = field(default_factory=list)
@@ -77,9 +87,42 @@ class RuleChecker:
         if not isinstance(entity, dict):
             return
         self._register_id(kind, _text(entity, id_field), f"{pointer}/{id_field}")
+        if self.strict_ids and kind in STRICT_ID_PATTERNS:
+            self._check_strict_id(kind, entity, pointer, id_field)
         handler = getattr(self, f"_add_{kind}", None)
         if handler is not None:
             handler(entity, pointer)
+        for field_name, value in entity.items():
+            if field_name.startswith("x-"):
+                self._check_depth(value, f"{pointer}/{escape_pointer(field_name)}")
+
+    def _check_depth(self, value: Any, pointer: str) -> None:
+        """Report free-form JSON nested deeper than the reader's limit, without recursion."""
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                message = f"nesting is deeper than {MAX_DEPTH} levels"
+                self.report(pointer, "parse-too-deep", message)
+                return
+            if type(item) is dict:
+                children = item.values()
+            elif type(item) is list:
+                children = item
+            else:
+                continue
+            stack.extend(
+                (child, depth + 1) for child in children if type(child) in (dict, list)
+            )
+
+    def _check_strict_id(
+        self, kind: str, entity: dict, pointer: str, id_field: str
+    ) -> None:
+        entity_id = _text(entity, id_field)
+        pattern = STRICT_ID_PATTERNS[kind]
+        if entity_id is not None and not pattern.fullmatch(entity_id):
+            message = f"{id_field} {entity_id!r} does not match the strict pattern {pattern.pattern}"
+            self.report(f"{pointer}/{id_field}", "id-pattern-strict", message)
 
     def _register_id(
         self, kind: str, entity_id: str | None, pointer: str, scope: str = ""
@@ -189,6 +232,14 @@ class RuleChecker:
                         f"comparison_metrics names {experiment_id!r}, which is not one of experiment_ids",
                     )
 
+    def _add_training_definition(self, entity: dict, pointer: str) -> None:
+        data_config = entity.get("data_config")
+        if isinstance(data_config, dict):
+            preprocessing = data_config.get("data_preprocessing")
+            self._check_depth(
+                preprocessing, f"{pointer}/data_config/data_preprocessing"
+            )
+
     def _add_training_run(self, entity: dict, pointer: str) -> None:
         self._ref(("training_definition",), entity, "definition_id", pointer)
         self._check_times(entity, pointer, "start_time", "end_time")
@@ -243,7 +294,8 @@ class RuleChecker:
         self._ref(("registered_model",), entity, "model_id", pointer)
         if entity.get("version_id") is not None:
             self._ref(("model_version",), entity, "version_id", pointer)
-        expected = _METADATA_TYPES.get(entity.get("metadata_type"))
+        self._check_depth(entity.get("metadata_value"), f"{pointer}/metadata_value")
+        expected = _METADATA_TYPES.get(_text(entity, "metadata_type") or "")
         if (
             "metadata_value" in entity
             and expected is not None
@@ -296,6 +348,7 @@ class RuleChecker:
         schema = entity.get(field_name)
         if not isinstance(schema, (dict, bool)):
             return
+        self._check_depth(schema, f"{pointer}/{field_name}")
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
@@ -320,11 +373,14 @@ class RuleChecker:
         ):
             for index, item in enumerate(_list(entity, list_name)):
                 if isinstance(item, dict):
+                    item_pointer = f"{pointer}/{list_name}/{index}"
                     self._register_id(
-                        kind,
-                        _text(item, id_field),
-                        f"{pointer}/{list_name}/{index}/{id_field}",
+                        kind, _text(item, id_field), f"{item_pointer}/{id_field}"
                     )
+                    for data_field in ("input_data", "output_data"):
+                        self._check_depth(
+                            item.get(data_field), f"{item_pointer}/{data_field}"
+                        )
 
     # Whole document -----------------------------------------------------------
 
