@@ -3,7 +3,8 @@
 An id has the form ``<PREFIX>-<YYYYMMDDHHMMSS>-<8 hex digits>``, such as
 ``RUN-20240115103500-9f86d081``. The timestamp keeps ids readable and roughly
 sorted by creation time. The 32 random bits keep two ids made in the same
-second apart, which a timestamp alone does not.
+second apart, which a timestamp alone does not. The random suffix also means
+that these ids fail the strict id profile of ``mlspec validate``.
 """
 
 from __future__ import annotations
