@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
@@ -61,8 +62,10 @@ from mlspec.timestamps import parse_timestamp
 
 log = logging.getLogger(__name__)
 
-# TODO: store entities as ``mlspec.models`` classes once that module exists;
-# until then plain dicts, checked against the spec, are the storage form.
+# Entities are stored as plain dicts in the canonical form and checked with the
+# JSON Schema itself. The generated models in ``mlspec.models`` accept some
+# values that the schema rejects, such as a created_at of "yesterday", so they
+# serve as typed copies (``to_model``) rather than as the check.
 
 END_STATUSES = ("Finished", "Failed", "Killed")
 STAGES = ("None", "Staging", "Production", "Archived")
@@ -562,6 +565,12 @@ class Document:
         """Compare runs side by side with ``mlspec.compare.compare_runs``."""
         ids = [self._resolve("runs", run) for run in run_ids]
         return compare_runs(self.data, ids, higher_is_better)
+
+    def to_model(self) -> Any:
+        """Return a typed copy of the document as ``mlspec.models.MLMetadataDocument``."""
+        from mlspec import models
+
+        return models.MLMetadataDocument.model_validate(copy.deepcopy(self.data))
 
     # Saving.
 

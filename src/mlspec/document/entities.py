@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from mlspec.document.values import MetricValue, ParameterValue, Timestamp
+from mlspec.spec import load_spec
 
 if TYPE_CHECKING:
     from mlspec.document.core import Document
@@ -27,6 +29,16 @@ class Entity:
     @property
     def data(self) -> dict[str, Any]:
         return self.document._get(self.list_name, self.id)
+
+    def to_model(self) -> Any:
+        """Return a typed copy of the entity as its generated class in ``mlspec.models``.
+
+        Changing the copy does not change the document.
+        """
+        from mlspec import models
+
+        title = load_spec().entity(self.list_name).title
+        return getattr(models, title).model_validate(copy.deepcopy(self.data))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Entity):
