@@ -22,7 +22,17 @@ from pglast import keywords
 from mlspec.errors import SpecError
 from mlspec.spec import Spec
 
-CONFIG_DIR = Path(__file__).resolve().parents[3] / "generators" / "sql"
+
+def _config_dir() -> Path:
+    """Return the packaged ``_generators/sql`` folder, else the source tree's ``generators/sql``."""
+    packaged = Path(__file__).resolve().parents[1] / "_generators" / "sql"
+    if (packaged / "tables.yaml").is_file():
+        return packaged
+    # NOTE: a wheel contains this folder only once pyproject.toml force-includes it.
+    return Path(__file__).resolve().parents[3] / "generators" / "sql"
+
+
+CONFIG_DIR = _config_dir()
 MAX_IDENTIFIER_BYTES = 63
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
