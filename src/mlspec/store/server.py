@@ -165,11 +165,19 @@ def _prepare_folders(server: Server) -> None:
 def _allow_traversal(folder: Path) -> None:
     """Let the service user reach ``folder`` by adding search permission up the tree.
 
-    Only the execute (search) bit is added, so no listing or reading is granted.
+    Only the execute (search) bit for others is added, so no listing or
+    reading is granted. Each change is logged as a warning, because it
+    changes folders outside the data folder, such as a home folder.
     """
     for parent in [folder, *folder.parents]:
         mode = parent.stat().st_mode
         if not mode & 0o001:
+            log.warning(
+                "adding search permission for others to %s so that user %s can reach "
+                "the data folder",
+                parent,
+                SERVICE_USER,
+            )
             parent.chmod(mode | 0o001)
 
 
