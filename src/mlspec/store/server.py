@@ -145,7 +145,9 @@ def is_running(server: Server) -> bool:
 
 
 def _server_options(server: Server) -> str:
-    # Both paths are quoted for the server's own option parser.
+    # pg_ctl runs the server through the shell, so the quotes keep an empty
+    # listen_addresses and a socket path with spaces as one argument each.
+    # NOTE: a socket path that contains a single quote breaks this quoting.
     return (
         f"-c listen_addresses='' -c unix_socket_directories='{server.socket_dir}' "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
