@@ -13,10 +13,13 @@ import glob
 import logging
 import os
 import pwd
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from psycopg.conninfo import make_conninfo
 
 from mlspec.errors import MlspecError
 
@@ -43,7 +46,7 @@ class Server:
     @property
     def dsn(self) -> str:
         """libpq keyword DSN that connects through the Unix socket."""
-        return f"host={self.socket_dir} dbname={DATABASE} user={self.user}"
+        return make_conninfo(host=str(self.socket_dir), dbname=DATABASE, user=self.user)
 
 
 def find_bin_dir() -> Path | None:
@@ -145,11 +148,10 @@ def is_running(server: Server) -> bool:
 
 
 def _server_options(server: Server) -> str:
-    # pg_ctl runs the server through the shell, so the quotes keep an empty
-    # listen_addresses and a socket path with spaces as one argument each.
-    # NOTE: a socket path that contains a single quote breaks this quoting.
+    # pg_ctl runs the server through the shell, so each value is shell-quoted.
+    socket_dir = shlex.quote(f"unix_socket_directories={server.socket_dir}")
     return (
-        f"-c listen_addresses='' -c unix_socket_directories='{server.socket_dir}' "
+        f"-c listen_addresses='' -c {socket_dir} "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
 
