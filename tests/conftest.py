@@ -41,8 +41,10 @@ def pg_server_dsn() -> Iterator[str]:
         return
 
     folder = Path(tempfile.mkdtemp(prefix="mlspec-pg-"))
+    # mkdtemp makes the folder private; the postgres user must be able to enter it.
+    folder.chmod(0o711)
     data_dir = folder / "data"
-    started = server.start(data_dir)
+    started = server.start(data_dir, durable=False)
     try:
         yield started.dsn
     finally:

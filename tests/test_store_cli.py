@@ -112,6 +112,7 @@ def test_bad_dsn_masks_password(tmp_path):
 
 def test_embedded_server_start_and_stop(monkeypatch):
     folder = Path(tempfile.mkdtemp(prefix="mlspec-cli-"))
+    folder.chmod(0o711)
     monkeypatch.chdir(folder)
     try:
         loaded = _invoke("load", str(EXAMPLES / "churn.yaml"))

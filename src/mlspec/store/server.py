@@ -42,6 +42,7 @@ class Server:
     socket_dir: Path
     bin_dir: Path | None
     user: str
+    durable: bool = True
 
     @property
     def dsn(self) -> str:
@@ -78,8 +79,11 @@ def _version_key(path: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
-def start(data_dir: Path | str) -> Server:
+def start(data_dir: Path | str, *, durable: bool = True) -> Server:
     """Initialise ``data_dir`` if it is empty, start the server if it is down, return it.
+
+    ``durable=False`` turns off fsync and full-page writes: faster, but a
+    machine crash can corrupt the data, so only throwaway test servers use it.
 
     The socket folder is ``<data_dir>-socket``, because ``initdb`` requires an
     empty data folder. Linux limits a socket path to 107 bytes, so a deep
@@ -93,7 +97,11 @@ def start(data_dir: Path | str) -> Server:
 
     user = SERVICE_USER if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
     server = Server(
-        data_dir=data_dir, socket_dir=socket_dir, bin_dir=bin_dir, user=user
+        data_dir=data_dir,
+        socket_dir=socket_dir,
+        bin_dir=bin_dir,
+        user=user,
+        durable=durable,
     )
     _prepare_folders(server)
     if not (data_dir / "PG_VERSION").is_file():
@@ -150,10 +158,10 @@ def is_running(server: Server) -> bool:
 def _server_options(server: Server) -> str:
     # pg_ctl runs the server through the shell, so each value is shell-quoted.
     socket_dir = shlex.quote(f"unix_socket_directories={server.socket_dir}")
-    return (
-        f"-c listen_addresses='' -c {socket_dir} "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
+    options = f"-c listen_addresses='' -c {socket_dir}"
+    if not server.durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    return options
 
 
 def _prepare_folders(server: Server) -> None:
@@ -163,26 +171,23 @@ def _prepare_folders(server: Server) -> None:
         if os.geteuid() == 0:
             shutil.chown(folder, user=SERVICE_USER, group=SERVICE_USER)
     if os.geteuid() == 0:
-        _allow_traversal(server.data_dir.parent)
+        _check_traversal(server.data_dir.parent)
 
 
-def _allow_traversal(folder: Path) -> None:
-    """Let the service user reach ``folder`` by adding search permission up the tree.
+def _check_traversal(folder: Path) -> None:
+    """Raise unless the service user can reach ``folder``.
 
-    Only the execute (search) bit for others is added, so no listing or
-    reading is granted. Each change is logged as a warning, because it
-    changes folders outside the data folder, such as a home folder.
+    The folders above the data folder must grant others search (execute)
+    permission. mlspec does not change permissions outside its own folders,
+    so the fix is left to the user.
     """
     for parent in [folder, *folder.parents]:
-        mode = parent.stat().st_mode
-        if not mode & 0o001:
-            log.warning(
-                "adding search permission for others to %s so that user %s can reach "
-                "the data folder",
-                parent,
-                SERVICE_USER,
+        if not parent.stat().st_mode & 0o001:
+            raise ServerError(
+                f"user {SERVICE_USER} cannot reach {folder}, because {parent} does not "
+                f"grant others search permission; pass --data-dir with a folder it can "
+                f"reach (for example under /var/tmp), or run mlspec as a non-root user"
             )
-            parent.chmod(mode | 0o001)
 
 
 def _initdb(server: Server) -> None:
