@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
+from dataclasses import replace
 
 import click
 
 from mlspec.findings import BUSINESS_RULES
-from mlspec.validator import ValidationReport, validate_paths
+from mlspec.output import FORMATS, render
+from mlspec.validator import PROFILES, ValidationReport, validate_paths
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -34,12 +35,19 @@ def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Output format of the findings.",
+    help="Output format: text lines, JSON, SARIF 2.1.0, JUnit XML or GitHub annotations.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default="default",
+    show_default=True,
+    help="strict also requires ids like EXP-00000001 and RUN-0000000001 (8/10 digits or a 14-digit timestamp).",
+)
 @click.option(
     "--severity",
     "severities",
@@ -49,21 +57,39 @@ def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     help=f"Set a business rule to error, warning or off (repeatable): {', '.join(BUSINESS_RULES)}.",
 )
 def validate_command(
-    paths: tuple[str, ...], output_format: str, strict: bool, severities: dict[str, str]
+    paths: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    profile: str,
+    severities: dict[str, str],
 ) -> None:
     """Validate ML metadata documents: JSON, YAML or JSON Lines files, folders, or - for stdin.
 
     Exits 0 when every document is valid, 1 when any has an error, and 2
     for a usage error or an input that cannot be read or parsed.
     """
-    report = validate_paths(paths, severities=severities, strict=strict)
-    if output_format == "json":
-        click.echo(json.dumps(_as_json(report), indent=2, ensure_ascii=False))
-    else:
-        for finding in report.findings:
-            click.echo(printable(finding.format_text()))
+    report = validate_paths(
+        paths, severities=severities, strict=strict, profile=profile
+    )
+    shown = _printable_report(report) if output_format == "text" else report
+    click.echo(render(shown, output_format), nl=False)
+    if output_format == "text":
         click.echo(_summary(report), err=True)
     sys.exit(exit_code(report))
+
+
+def _printable_report(report: ValidationReport) -> ValidationReport:
+    """Return a copy of ``report`` whose file names, pointers and messages print safely."""
+    findings = [
+        replace(
+            finding,
+            file=printable(finding.file),
+            pointer=printable(finding.pointer),
+            message=printable(finding.message),
+        )
+        for finding in report.findings
+    ]
+    return replace(report, findings=findings)
 
 
 def printable(line: str) -> str:
@@ -99,18 +125,3 @@ def _summary(report: ValidationReport) -> str:
         f"{failed} invalid; "
         f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
     )
-
-
-def _as_json(report: ValidationReport) -> dict:
-    invalid = {finding.file for finding in report.errors}
-    checked = _checked(report)
-    return {
-        "valid": report.valid,
-        "documents": [{"file": name, "valid": name not in invalid} for name in checked],
-        "findings": [finding.to_dict() for finding in report.findings],
-        "summary": {
-            "documents": len(checked),
-            "errors": len(report.errors),
-            "warnings": len(report.warnings),
-        },
-    }
