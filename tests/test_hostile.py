@@ -1070,3 +1070,15 @@ def test_api_lone_surrogate_no_crash(field):
     report = mlspec.validate(document)
 
     assert all(finding.rule in mlspec.RULES for finding in report.findings)
+
+
+@pytest.mark.parametrize("key", ["k" * 2000, '"' + "k" * 2000 + '"'])
+def test_yaml_long_key_message(tmp_path, key):
+    path = tmp_path / "long-key.yaml"
+    path.write_text(f'spec_version: "1.0"\n{key}: 1\n', encoding="utf-8")
+
+    result = run_cli(path)
+
+    check_outcome(result, 2, "parse-yaml")
+    assert "longer than 1024 characters" in result.stdout
+    assert "explicit form: ? key" in result.stdout

@@ -381,6 +381,11 @@ def parse_yaml(name: str, text: str) -> ParsedDocument:
         if "nesting depth" in str(problem):
             message = f"nesting is deeper than {MAX_DEPTH} levels"
             return _unreadable(name, None, "parse-too-deep", message, position)
+        if _long_simple_key(error):
+            problem = (
+                f"a mapping key longer than {_SIMPLE_KEY_LENGTH} characters "
+                "must be written in the explicit form: ? key"
+            )
         return _unreadable(
             name, None, "parse-yaml", f"invalid YAML: {problem}", position
         )
@@ -402,6 +407,22 @@ def parse_yaml(name: str, text: str) -> ParsedDocument:
     document = ParsedDocument(name, instance, locator, builder.findings)
     check_depth(document)
     return document
+
+
+_SIMPLE_KEY_LENGTH = 1024
+"""Maximum length, in characters, of an implicit mapping key (PyYAML 6 scanner.py)."""
+
+
+def _long_simple_key(error: yaml.MarkedYAMLError) -> bool:
+    """Return whether PyYAML gave up on a key because it is too long, not because ':' is missing."""
+    start, end = error.context_mark, error.problem_mark
+    return (
+        error.context == "while scanning a simple key"
+        and start is not None
+        and end is not None
+        and start.line == end.line
+        and end.index - start.index > _SIMPLE_KEY_LENGTH
+    )
 
 
 def _only_comments(text: str) -> bool:
