@@ -1082,3 +1082,16 @@ def test_yaml_long_key_message(tmp_path, key):
     check_outcome(result, 2, "parse-yaml")
     assert "longer than 1024 characters" in result.stdout
     assert "explicit form: ? key" in result.stdout
+
+
+def test_folder_with_link_loops(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to(tmp_path)
+    (tmp_path / "first.json").symlink_to(tmp_path / "second.json")
+    (tmp_path / "second.json").symlink_to(tmp_path / "first.json")
+    (tmp_path / "churn.json").write_text(json.dumps(example()), encoding="utf-8")
+
+    result = run_cli(tmp_path)
+
+    check_outcome(result, 0, None)
+    assert "checked 1 document(s): 1 valid" in result.stderr
