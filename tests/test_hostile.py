@@ -1095,3 +1095,28 @@ def test_folder_with_link_loops(tmp_path):
 
     check_outcome(result, 0, None)
     assert "checked 1 document(s): 1 valid" in result.stderr
+
+
+def test_api_schema_message_cut(tmp_path):
+    document = example()
+    document["model_serving"]["model_apis"][0]["request_schema"] = {"type": "x" * 5000}
+    path = tmp_path / "bad-request-schema.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+    result = run_cli(path)
+    lines = result.stdout.splitlines()
+
+    check_outcome(result, 1, "api-schema-invalid")
+    assert max(len(line) for line in lines) < 400
+
+
+def test_long_key_printed_in_full(tmp_path):
+    key = "k" * 5000
+    path = tmp_path / "long-key.json"
+    path.write_text(json.dumps({"spec_version": "1.0", key: 1}), encoding="utf-8")
+
+    result = run_cli(path)
+
+    check_outcome(result, 1, "schema-additional-property")
+    assert f": /{key}: unknown field 'kkkk" in result.stdout
+    assert "(5000 characters)" in result.stdout

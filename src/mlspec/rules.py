@@ -339,8 +339,12 @@ class RuleChecker:
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
-            where = "".join(f"/{part}" for part in error.absolute_path)
-            message = f"{field_name} is not a valid JSON Schema: {error.message[:200]}"
+            where = "".join(
+                f"/{escape_pointer(str(part))}" for part in error.absolute_path
+            )
+            message = (
+                f"{field_name} is not a valid JSON Schema: {_schema_problem(error)}"
+            )
             self.report(f"{pointer}/{field_name}{where}", "api-schema-invalid", message)
         except RecursionError:
             self.report(
@@ -450,6 +454,16 @@ class RuleChecker:
                 "run-parent-cycle",
                 f"parent runs form a cycle: {chain}",
             )
+
+
+_SCHEMA_MESSAGE_LENGTH = 120
+
+
+def _schema_problem(error: SchemaError) -> str:
+    """Return python-jsonschema's message, or a short one when it quotes a long value."""
+    if len(error.message) <= _SCHEMA_MESSAGE_LENGTH:
+        return error.message
+    return f"{shorten(error.instance)} fails the {error.validator!r} check"
 
 
 def _text(entity: dict, field_name: str) -> str | None:
