@@ -1120,3 +1120,17 @@ def test_long_key_printed_in_full(tmp_path):
     check_outcome(result, 1, "schema-additional-property")
     assert f": /{key}: unknown field 'kkkk" in result.stdout
     assert "(5000 characters)" in result.stdout
+
+
+@pytest.mark.parametrize("style", ["json", "yaml"])
+def test_integer_rounding_to_infinity(tmp_path, style):
+    # 2**1024 - 1 is below 2**1024 but rounds to infinity as a double.
+    source = ROOT / "examples" / f"churn.{style}"
+    old = '"duration": 900' if style == "json" else "duration: 900"
+    text = source.read_text(encoding="utf-8").replace(old, old[:-3] + str(2**1024 - 1))
+    path = tmp_path / f"edge-int.{style}"
+    path.write_text(text, encoding="utf-8")
+
+    result = run_cli(path)
+
+    check_outcome(result, 2, "parse-number-range")

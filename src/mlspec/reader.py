@@ -655,14 +655,16 @@ class _YamlBuilder:
 
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
 
-_DOUBLE_MAX = 2**1024
-"""Smallest integer that rounds to infinity as a double (float(2**1024) overflows)."""
-
 
 def _beyond_double(value: int | float) -> bool:
     if isinstance(value, float):
         return math.isinf(value)
-    return abs(value) >= _DOUBLE_MAX
+    try:
+        float(value)
+    except OverflowError:
+        # Integers from 2**1024 - 2**970 up round to infinity as a double.
+        return True
+    return False
 
 
 # Depth and JSON Lines ---------------------------------------------------------
