@@ -87,3 +87,20 @@ def test_github_escapes_newlines_and_separators(tmp_path):
 def test_formats_keep_exit_codes(output_format):
     assert run(output_format, VALID).exit_code == 0
     assert run(output_format, INVALID).exit_code == 1
+
+
+def test_json_counts_unreadable_inputs(tmp_path):
+    result = run("json", VALID, tmp_path / "absent.yaml")
+
+    output = json.loads(result.stdout)
+    assert output["summary"]["documents"] == 2
+    assert {"file": str(tmp_path / "absent.yaml"), "valid": False} in output["documents"]
+
+
+def test_github_escapes_control_characters(tmp_path):
+    path = tmp_path / "ctrl.yaml"
+    path.write_text(VALID.read_text().replace("run_name: RandomForest_v1", 'run_name: "a\\u202eb"'))
+
+    output = run("github", path).stdout
+
+    assert "\u202e" not in output

@@ -41,11 +41,11 @@ def to_json(report: ValidationReport) -> str:
     data = {
         "valid": report.valid,
         "documents": [
-            {"file": name, "valid": name not in invalid} for name in report.files
+            {"file": name, "valid": name not in invalid} for name in report.checked
         ],
         "findings": [finding.to_dict() for finding in report.findings],
         "summary": {
-            "documents": len(report.files),
+            "documents": len(report.checked),
             "errors": len(report.errors),
             "warnings": len(report.warnings),
         },
@@ -138,12 +138,12 @@ def to_junit(report: ValidationReport) -> str:
         suites,
         "testsuite",
         name="mlspec validate",
-        tests=str(len(report.files)),
+        tests=str(len(report.checked)),
         failures=str(len({finding.file for finding in report.errors})),
         errors="0",
         skipped="0",
     )
-    for name in report.files:
+    for name in report.checked:
         case = ElementTree.SubElement(
             suite, "testcase", classname="mlspec.validate", name=name
         )

@@ -65,6 +65,11 @@ class ValidationReport:
         ]
 
     @property
+    def checked(self) -> list[str]:
+        """Every input, once per time it was named, readable or not."""
+        return self.files + [name for name in self.unreadable if name not in self.files]
+
+    @property
     def valid(self) -> bool:
         """Whether no finding is an error."""
         return not self.errors

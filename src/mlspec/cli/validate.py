@@ -71,7 +71,9 @@ def validate_command(
     report = validate_paths(
         paths, severities=severities, strict=strict, profile=profile
     )
-    shown = _printable_report(report) if output_format == "text" else report
+    # Text and GitHub commands go to terminals and logs, so control characters
+    # are escaped there; the structured formats carry them as data.
+    shown = _printable_report(report) if output_format in ("text", "github") else report
     click.echo(render(shown, output_format), nl=False)
     if output_format == "text":
         click.echo(_summary(report), err=True)
@@ -109,16 +111,9 @@ def exit_code(report: ValidationReport) -> int:
     return EXIT_VALID if report.valid else EXIT_INVALID
 
 
-def _checked(report: ValidationReport) -> list[str]:
-    """Return every input, once per time it was named, readable or not."""
-    return report.files + [
-        name for name in report.unreadable if name not in report.files
-    ]
-
-
 def _summary(report: ValidationReport) -> str:
     invalid = {finding.file for finding in report.errors}
-    checked = _checked(report)
+    checked = report.checked
     failed = sum(1 for name in checked if name in invalid)
     return (
         f"mlspec: checked {len(checked)} document(s): {len(checked) - failed} valid, "
