@@ -44,9 +44,10 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from mlspec.cli import validate
+    from mlspec.cli import compat, validate
 
     main.add_command(validate.validate_command)
+    compat.register(main)
 
 
 _register()

@@ -1,0 +1,106 @@
+"""Compare two versions of the spec and classify every change by audience.
+
+``diff_specs`` flattens each entity schema of both versions (every ``$ref``
+resolved), compares them field by field for documents, derives what API
+clients see, and compares the generated PostgreSQL schemas when the SQL
+generator is installed. A breaking change is acceptable only together with a
+major version bump.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlspec.compat.api import api_changes
+from mlspec.compat.changes import Change
+from mlspec.compat.documents import document_changes
+from mlspec.compat.fields import entity_fields
+from mlspec.compat.versions import is_major_bump
+from mlspec.errors import InputError
+from mlspec.spec import Spec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SpecDiff:
+    """Every change between two spec versions, and the versions themselves."""
+
+    old_version: str
+    new_version: str
+    changes: list[Change]
+    # Audiences that could not be compared, with the reason.
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def breaking(self) -> list[Change]:
+        return [change for change in self.changes if change.breaking]
+
+    @property
+    def major_bump(self) -> bool:
+        return is_major_bump(self.old_version, self.new_version)
+
+    @property
+    def acceptable(self) -> bool:
+        """True unless a breaking change arrives without a major version bump."""
+        return self.major_bump or not self.breaking
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "old_version": self.old_version,
+            "new_version": self.new_version,
+            "major_bump": self.major_bump,
+            "acceptable": self.acceptable,
+            "changes": [change.as_json() for change in self.changes],
+            "skipped": self.skipped,
+        }
+
+
+def diff_specs(old: Spec, new: Spec) -> SpecDiff:
+    """Classify every change from ``old`` to ``new`` for documents, API clients and databases."""
+    documents = list(document_changes(entity_fields(old), entity_fields(new)))
+    changes = [*documents, *api_changes(documents)]
+    skipped = {}
+    try:
+        from mlspec.compat.database import database_changes
+    except ImportError as error:
+        skipped["database"] = f"the SQL generator is not installed ({error})"
+    else:
+        changes.extend(database_changes(old, new))
+
+    log.info(
+        "compared spec %s with %s: %d changes", old.version, new.version, len(changes)
+    )
+    return SpecDiff(old.version, new.version, changes, skipped)
+
+
+def export_git_spec(revision: str, destination: Path, repository: Path) -> Path:
+    """Write the ``spec/`` folder of a git revision into ``destination`` and return its path."""
+    command = [
+        "git",
+        "-C",
+        str(repository),
+        "archive",
+        "--format=tar",
+        revision,
+        "spec",
+    ]
+    try:
+        result = subprocess.run(command, capture_output=True, check=True)
+    except FileNotFoundError as error:
+        raise InputError("git is not installed, so --git cannot be used") from error
+    except subprocess.CalledProcessError as error:
+        message = error.stderr.decode(errors="replace").strip()
+        raise InputError(
+            f"cannot read spec/ at git revision {revision!r}: {message}"
+        ) from error
+
+    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
+        archive.extractall(destination, filter="data")
+    return destination / "spec"

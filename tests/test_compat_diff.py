@@ -1,0 +1,247 @@
+"""``mlspec diff``: classification of spec edits, exit codes and ``--git``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import compat_edits as edits
+import pytest
+from click.testing import CliRunner
+
+from mlspec.cli import main
+from mlspec.compat.diff import diff_specs
+from mlspec.spec import load_spec
+
+
+def diff_after(tmp_path: Path, *steps):
+    new_root = edits.copy_spec(tmp_path / "new")
+    for step in steps:
+        step(new_root)
+    return diff_specs(load_spec(edits.SPEC), load_spec(new_root))
+
+
+def kinds(report, audience: str) -> set[tuple[str, str, bool]]:
+    return {
+        (change.kind, change.subject, change.breaking)
+        for change in report.changes
+        if change.audience == audience
+    }
+
+
+# (edit, expected document change, expected API change); each a (kind,
+# subject, breaking) triple.
+CASES = [
+    (
+        edits.add_optional_field,
+        ("field-added", "run.run_owner", False),
+        ("field-added", "run.run_owner", False),
+    ),
+    (
+        edits.add_required_field,
+        ("field-added-required", "run.run_owner", True),
+        ("request-field-added-required", "run.run_owner", True),
+    ),
+    (
+        edits.remove_field,
+        ("field-removed", "run.duration", True),
+        ("response-field-removed", "run.duration", True),
+    ),
+    (
+        edits.widen_enum,
+        ("enum-widened", "run.run_status", False),
+        ("response-enum-widened", "run.run_status", False),
+    ),
+    (
+        edits.narrow_enum,
+        ("enum-narrowed", "run.run_status", True),
+        ("request-enum-narrowed", "run.run_status", True),
+    ),
+    (
+        edits.tighten_range,
+        ("range-tightened", "run.duration", True),
+        ("request-range-tightened", "run.duration", True),
+    ),
+    (
+        edits.widen_type,
+        ("type-widened", "run.run_name", False),
+        ("response-type-widened", "run.run_name", True),
+    ),
+    (
+        edits.narrow_type,
+        ("type-narrowed", "run.parameters.{}", True),
+        ("request-type-narrowed", "run.parameters.{}", True),
+    ),
+    (
+        edits.make_optional,
+        ("field-now-optional", "run.run_name", False),
+        ("response-field-now-optional", "run.run_name", True),
+    ),
+    (
+        edits.rename_entity,
+        ("entity-renamed", "run", True),
+        ("operations-renamed", "run", True),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "document_change", "api_change"),
+    CASES,
+    ids=[case[0].__name__ for case in CASES],
+)
+def test_edit_classification(tmp_path, edit, document_change, api_change):
+    report = diff_after(tmp_path, edit)
+
+    assert kinds(report, "documents") == {document_change}
+    assert api_change in kinds(report, "api")
+
+
+def test_unchanged_spec_has_no_changes(tmp_path):
+    report = diff_after(tmp_path)
+
+    assert report.changes == []
+    assert report.acceptable
+
+
+def test_shared_definition_change_reaches_every_use(tmp_path):
+    report = diff_after(tmp_path, edits.tighten_shared_length)
+    subjects = {subject for _, subject, _ in kinds(report, "documents")}
+
+    assert "run.run_id" in subjects
+    assert "run.parent_run_id" in subjects
+    assert "model_deployment.version_id" in subjects
+    assert all(breaking for *_, breaking in kinds(report, "documents"))
+
+
+def test_loosened_shared_length_is_compatible(tmp_path):
+    report = diff_after(tmp_path, edits.loosen_shared_length)
+
+    assert ("range-loosened", "run.run_id", False) in kinds(report, "documents")
+    assert report.breaking == []
+
+
+def test_locations_name_both_versions(tmp_path):
+    report = diff_after(tmp_path, edits.narrow_enum)
+    change = next(c for c in report.changes if c.kind == "enum-narrowed")
+
+    assert change.old == "experiment_management/run.schema.json#/properties/run_status"
+    assert change.new == change.old
+
+
+def test_renamed_entity_locations(tmp_path):
+    report = diff_after(tmp_path, edits.rename_entity)
+    change = next(c for c in report.changes if c.kind == "entity-renamed")
+
+    assert change.old == "experiment_management/run.schema.json#"
+    assert change.new == "experiment_management/execution.schema.json#"
+    assert "runs" in change.message
+    assert "executions" in change.message
+
+
+def run_diff(*args):
+    return CliRunner().invoke(main, ["diff", *map(str, args)])
+
+
+def test_exit_one_for_breaking_without_major(tmp_path):
+    new_root = edits.copy_spec(tmp_path / "new")
+    edits.narrow_enum(new_root)
+    edits.bump_minor(new_root)
+
+    result = run_diff(edits.SPEC, new_root)
+
+    assert result.exit_code == 1
+    assert "BREAKING [documents] enum-narrowed: run.run_status" in result.stdout
+    assert "breaking without a major version bump" in result.stderr
+
+
+def test_exit_zero_for_breaking_with_major(tmp_path):
+    new_root = edits.copy_spec(tmp_path / "new")
+    edits.narrow_enum(new_root)
+    edits.bump_major(new_root)
+
+    result = run_diff(edits.SPEC, new_root)
+
+    assert result.exit_code == 0
+    assert "BREAKING [documents] enum-narrowed" in result.stdout
+    assert "1.0 -> 2.0" in result.stderr
+
+
+def test_exit_zero_for_compatible_change(tmp_path):
+    new_root = edits.copy_spec(tmp_path / "new")
+    edits.widen_enum(new_root)
+
+    result = run_diff(edits.SPEC, new_root)
+
+    assert result.exit_code == 0
+
+
+def test_json_format(tmp_path):
+    new_root = edits.copy_spec(tmp_path / "new")
+    edits.remove_field(new_root)
+
+    result = run_diff(edits.SPEC, new_root, "--format", "json")
+    output = json.loads(result.stdout)
+
+    assert result.exit_code == 1
+    assert output["old_version"] == "1.0"
+    assert output["major_bump"] is False
+    assert output["acceptable"] is False
+    removed = [c for c in output["changes"] if c["kind"] == "field-removed"]
+    assert removed == [
+        {
+            "audience": "documents",
+            "kind": "field-removed",
+            "breaking": True,
+            "subject": "run.duration",
+            "message": "field removed: documents that set it are rejected",
+            "old": "experiment_management/run.schema.json#/properties/duration",
+            "new": None,
+        }
+    ]
+
+
+def test_missing_new_folder_is_usage_error():
+    result = run_diff(edits.SPEC)
+
+    assert result.exit_code == 2
+    assert "give two spec folders" in result.stderr
+
+
+@pytest.fixture
+def git_repository(tmp_path) -> Path:
+    """A git repository whose first commit holds a copy of spec/."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    edits.copy_spec(repository / "spec")
+    environment = ["-c", "user.name=test", "-c", "user.email=test@example.com"]
+    for command in (["init", "-q"], ["add", "spec"], ["commit", "-q", "-m", "spec"]):
+        subprocess.run(["git", *environment, *command], cwd=repository, check=True)
+    return repository
+
+
+def test_git_revision_against_working_tree(git_repository):
+    edits.remove_field(git_repository / "spec")
+
+    result = run_diff("--git", "HEAD", git_repository / "spec")
+
+    assert result.exit_code == 1
+    assert "field-removed: run.duration" in result.stdout
+
+
+def test_git_revision_unchanged(git_repository):
+    result = run_diff("--git", "HEAD", git_repository / "spec")
+
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_git_unknown_revision(git_repository):
+    result = run_diff("--git", "no-such-rev", git_repository / "spec")
+
+    assert result.exit_code == 2
+    assert "no-such-rev" in result.stderr
