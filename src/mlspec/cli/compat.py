@@ -9,10 +9,14 @@ import tempfile
 from pathlib import Path
 
 import click
+import yaml
 
 from mlspec.compat.diff import SpecDiff, diff_specs, export_git_spec
+from mlspec.compat.upgrade import upgrade_document
 from mlspec.errors import UsageError
-from mlspec.spec import Spec, default_spec_dir, load_spec
+from mlspec.reader import read_document, suffix_format
+from mlspec.spec import default_spec_dir, load_spec
+from mlspec.validator import validate
 
 EXIT_ACCEPTABLE, EXIT_BREAKING = 0, 1
 
@@ -93,9 +97,52 @@ def diff_command(
     sys.exit(EXIT_ACCEPTABLE if report.acceptable else EXIT_BREAKING)
 
 
+def _dump(document: dict, fmt: str) -> str:
+    if fmt == "yaml":
+        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+@click.command("upgrade")
+@click.argument(
+    "document", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write the upgraded document to (default: standard output). "
+    "Its suffix (.json, .yaml, .yml) sets the format; otherwise the input's format is kept.",
+)
+def upgrade_command(document: Path, output: Path | None) -> None:
+    """Rewrite DOCUMENT from an older spec version to the installed one.
+
+    Only mechanical changes are made (renamed fields, new fields with a
+    default); comments and key order of YAML input are not kept. The result
+    is validated: exits 0 when it is valid, 1 when it still has errors, cannot
+    be upgraded or cannot be parsed, and 2 when DOCUMENT does not exist.
+    """
+    result = upgrade_document(read_document(document), load_spec().version)
+    for edit in result.edits:
+        click.echo(f"{document}: {edit}", err=True)
+
+    fmt = suffix_format(output or document) or "json"
+    text = _dump(result.document, "yaml" if fmt == "yaml" else "json")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+    report = validate(result.document, name=str(output or document))
+    for finding in report.errors:
+        click.echo(finding.format_text(), err=True)
+    versions = " -> ".join(result.versions)
+    state = "valid" if report.valid else f"{len(report.errors)} errors remain"
+    click.echo(f"{document}: spec {versions}: {state}", err=True)
+    sys.exit(0 if report.valid else 1)
+
+
 def register(group: click.Group) -> None:
     """Add the compatibility commands to the ``mlspec`` group."""
     group.add_command(diff_command)
-
-
-__all__ = ["Spec", "register"]
+    group.add_command(upgrade_command)
