@@ -25,17 +25,22 @@ def timestamp(seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def entities(runs: int, params: int, points: int, tags: int, seed: int, experiments: int = 10) -> Iterator[tuple[str, dict]]:
+def entities(
+    runs: int, params: int, points: int, tags: int, seed: int, experiments: int = 10
+) -> Iterator[tuple[str, dict]]:
     """Yield ``(kind, entity)`` pairs: experiments first, then runs."""
     rng = random.Random(seed)
     for index in range(experiments):
-        yield "experiment", {
-            "experiment_id": f"EXP-{index:08d}",
-            "experiment_name": f"experiment-{index}",
-            "experiment_tags": ["synthetic", f"group-{index % 3}"],
-            "created_by": "bench",
-            "created_at": timestamp(START + index),
-        }
+        yield (
+            "experiment",
+            {
+                "experiment_id": f"EXP-{index:08d}",
+                "experiment_name": f"experiment-{index}",
+                "experiment_tags": ["synthetic", f"group-{index % 3}"],
+                "created_by": "bench",
+                "created_at": timestamp(START + index),
+            },
+        )
     metric_keys = ["loss", "accuracy", "val_loss", "val_accuracy"]
     for index in range(runs):
         start = START + 60 * index
@@ -48,18 +53,23 @@ def entities(runs: int, params: int, points: int, tags: int, seed: int, experime
             }
             for step in range(points)
         ]
-        yield "run", {
-            "run_id": f"{rng.getrandbits(128):032x}",
-            "experiment_id": f"EXP-{index % experiments:08d}",
-            "run_name": f"run-{index}",
-            "run_status": "Finished",
-            "start_time": timestamp(start),
-            "end_time": timestamp(start + points + 1),
-            "duration": points + 1,
-            "parameters": {f"param_{p}": str(rng.randint(0, 1000)) for p in range(params)},
-            "metrics": history,
-            "tags": {f"tag_{t}": f"value-{rng.randint(0, 9)}" for t in range(tags)},
-        }
+        yield (
+            "run",
+            {
+                "run_id": f"{rng.getrandbits(128):032x}",
+                "experiment_id": f"EXP-{index % experiments:08d}",
+                "run_name": f"run-{index}",
+                "run_status": "Finished",
+                "start_time": timestamp(start),
+                "end_time": timestamp(start + points + 1),
+                "duration": points + 1,
+                "parameters": {
+                    f"param_{p}": str(rng.randint(0, 1000)) for p in range(params)
+                },
+                "metrics": history,
+                "tags": {f"tag_{t}": f"value-{rng.randint(0, 9)}" for t in range(tags)},
+            },
+        )
 
 
 def document(runs: int, params: int, points: int, tags: int, seed: int) -> dict:
@@ -70,7 +80,9 @@ def document(runs: int, params: int, points: int, tags: int, seed: int) -> dict:
     return {"spec_version": "1.0", "experiment_management": sections}
 
 
-def write(path: Path, runs: int, params: int, points: int, tags: int, seed: int) -> None:
+def write(
+    path: Path, runs: int, params: int, points: int, tags: int, seed: int
+) -> None:
     if path.suffix == ".jsonl":
         with path.open("w", encoding="utf-8") as handle:
             for kind, entity in entities(runs, params, points, tags, seed):

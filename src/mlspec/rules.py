@@ -13,6 +13,7 @@ wrong type, and each rule skips what it cannot read.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,12 @@ DURATION_TOLERANCE_S = 1.0
 
 RUN_KINDS = ("run", "training_run")
 
+STRICT_ID_PATTERNS = {
+    "experiment": re.compile(r"EXP-(?:[0-9]{8}|[0-9]{14})"),
+    "run": re.compile(r"RUN-(?:[0-9]{10}|[0-9]{14})"),
+}
+"""Id patterns of the strict profile: a prefix and a sequence number or a timestamp."""
+
 
 @dataclass
 class _Ref:
@@ -47,6 +54,7 @@ class RuleChecker:
     """Collect ids and facts entity by entity, then report the cross-entity findings."""
 
     name: str
+    strict_ids: bool = False
     findings: list[Finding] = field(default_factory=list)
     _ids: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     _refs: list[_Ref] = field(default_factory=list)
@@ -79,6 +87,8 @@ class RuleChecker:
         if not isinstance(entity, dict):
             return
         self._register_id(kind, _text(entity, id_field), f"{pointer}/{id_field}")
+        if self.strict_ids and kind in STRICT_ID_PATTERNS:
+            self._check_strict_id(kind, entity, pointer, id_field)
         handler = getattr(self, f"_add_{kind}", None)
         if handler is not None:
             handler(entity, pointer)
@@ -104,6 +114,15 @@ class RuleChecker:
             stack.extend(
                 (child, depth + 1) for child in children if type(child) in (dict, list)
             )
+
+    def _check_strict_id(
+        self, kind: str, entity: dict, pointer: str, id_field: str
+    ) -> None:
+        entity_id = _text(entity, id_field)
+        pattern = STRICT_ID_PATTERNS[kind]
+        if entity_id is not None and not pattern.fullmatch(entity_id):
+            message = f"{id_field} {entity_id!r} does not match the strict pattern {pattern.pattern}"
+            self.report(f"{pointer}/{id_field}", "id-pattern-strict", message)
 
     def _register_id(
         self, kind: str, entity_id: str | None, pointer: str, scope: str = ""
