@@ -142,7 +142,56 @@ def upgrade_command(document: Path, output: Path | None) -> None:
     sys.exit(0 if report.valid else 1)
 
 
+@click.command("migrate")
+@click.argument("old", required=False, type=_spec_dir)
+@click.argument("new", required=False, type=_spec_dir)
+@click.option(
+    "--git",
+    "git_revision",
+    metavar="REV",
+    help="Migrate from spec/ at this git revision (OLD) to the working tree's spec/ or the given folder.",
+)
+@click.option(
+    "--allow-data-loss",
+    is_flag=True,
+    help="Drop columns and tables even when they hold data; without it the "
+    "script raises before such a drop.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write the SQL script to (default: standard output).",
+)
+def migrate_command(
+    old: Path | None,
+    new: Path | None,
+    git_revision: str | None,
+    allow_data_loss: bool,
+    output: Path | None,
+) -> None:
+    """Write the PostgreSQL migration from OLD's generated schema to NEW's.
+
+    The script is one transaction (BEGIN ... COMMIT). Exits 0 when it was
+    written, 2 for a usage error or a spec that cannot be loaded.
+    """
+    old_spec, new_spec = _load_pair(old, new, git_revision)
+    try:
+        from mlspec.compat.migrate import migration_sql
+
+        script = migration_sql(old_spec, new_spec, allow_data_loss=allow_data_loss)
+    except ImportError as error:
+        raise UsageError(
+            f"mlspec migrate needs the SQL generator, which is not installed: {error}"
+        ) from error
+    if output is None:
+        click.echo(script, nl=False)
+    else:
+        output.write_text(script, encoding="utf-8")
+
+
 def register(group: click.Group) -> None:
     """Add the compatibility commands to the ``mlspec`` group."""
     group.add_command(diff_command)
+    group.add_command(migrate_command)
     group.add_command(upgrade_command)

@@ -19,6 +19,7 @@ from typing import Any
 
 from mlspec.compat.api import api_changes
 from mlspec.compat.changes import Change
+from mlspec.compat.database import database_changes
 from mlspec.compat.documents import document_changes
 from mlspec.compat.fields import entity_fields
 from mlspec.compat.versions import is_major_bump
@@ -68,11 +69,9 @@ def diff_specs(old: Spec, new: Spec) -> SpecDiff:
     changes = [*documents, *api_changes(documents)]
     skipped = {}
     try:
-        from mlspec.compat.database import database_changes
+        changes.extend(database_changes(old, new))
     except ImportError as error:
         skipped["database"] = f"the SQL generator is not installed ({error})"
-    else:
-        changes.extend(database_changes(old, new))
 
     log.info(
         "compared spec %s with %s: %d changes", old.version, new.version, len(changes)
