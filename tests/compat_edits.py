@@ -129,3 +129,19 @@ def bump_minor(root: Path) -> None:
         DOCUMENT,
         lambda schema: schema["properties"]["spec_version"].update(const="1.1"),
     )
+
+
+def add_defaulted_field(root: Path) -> None:
+    def edit(schema):
+        schema["properties"]["run_priority"] = {"type": "integer", "default": 5}
+
+    edit_json(root, RUN, edit)
+
+
+def tighten_status_to_running(root: Path) -> None:
+    """Narrow RunStatus so that Finished runs, which the churn example holds, are invalid."""
+
+    def edit(schema):
+        schema["$defs"]["RunStatus"]["enum"] = ["Running", "Failed", "Killed"]
+
+    edit_json(root, RUN, edit)
