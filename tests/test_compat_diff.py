@@ -245,3 +245,33 @@ def test_git_unknown_revision(git_repository):
 
     assert result.exit_code == 2
     assert "no-such-rev" in result.stderr
+
+
+def test_git_defaults_to_repository_spec(git_repository, monkeypatch):
+    edits.narrow_enum(git_repository / "spec")
+    monkeypatch.chdir(git_repository)
+
+    result = run_diff("--git", "HEAD")
+
+    assert result.exit_code == 1
+    assert "enum-narrowed: run.run_status" in result.stdout
+
+
+def test_git_spec_in_subfolder(git_repository):
+    nested = git_repository / "schemas" / "spec"
+    nested.parent.mkdir()
+    subprocess.run(
+        ["git", "mv", "spec", "schemas/spec"], cwd=git_repository, check=True
+    )
+    subprocess.run(
+        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
+        + ["commit", "-q", "-m", "move"],
+        cwd=git_repository,
+        check=True,
+    )
+    edits.widen_enum(nested)
+
+    result = run_diff("--git", "HEAD", nested)
+
+    assert result.exit_code == 0
+    assert "enum-widened: run.run_status" in result.stdout

@@ -15,7 +15,7 @@ from mlspec.compat.diff import SpecDiff, diff_specs, export_git_spec
 from mlspec.compat.upgrade import upgrade_document
 from mlspec.errors import UsageError
 from mlspec.reader import read_document, suffix_format
-from mlspec.spec import default_spec_dir, load_spec
+from mlspec.spec import load_spec
 from mlspec.validator import validate
 
 EXIT_ACCEPTABLE, EXIT_BREAKING = 0, 1
@@ -24,17 +24,28 @@ _spec_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
 def _load_pair(old: Path | None, new: Path | None, git_revision: str | None):
-    """Load OLD and NEW; with ``--git`` OLD is the revision and NEW defaults to ``spec/``."""
-    if git_revision is not None:
-        if new is not None:
-            raise UsageError("with --git REV give at most one folder, the new spec")
-        new = old or default_spec_dir()
-        scratch = Path(tempfile.mkdtemp(prefix="mlspec-diff-"))
-        repository = _repository_root(new)
-        old = export_git_spec(git_revision, scratch, repository)
-    elif old is None or new is None:
-        raise UsageError("give two spec folders, OLD and NEW, or --git REV")
-    return load_spec(old), load_spec(new)
+    """Load OLD and NEW; with ``--git`` the one folder given is NEW.
+
+    Without a folder, ``--git`` compares with ``spec/`` at the top of the git
+    repository that contains the current directory. The exported revision
+    lives in a temporary folder that is removed when the command ends.
+    """
+    if git_revision is None:
+        if old is None or new is None:
+            raise UsageError("give two spec folders, OLD and NEW, or --git REV")
+        return load_spec(old), load_spec(new)
+
+    if new is not None:
+        raise UsageError("with --git REV give at most one folder, the new spec")
+    new = (old or _repository_root(Path.cwd()) / "spec").resolve()
+    repository = _repository_root(new)
+    scratch = click.get_current_context().with_resource(
+        tempfile.TemporaryDirectory(prefix="mlspec-diff-")
+    )
+    exported = export_git_spec(
+        git_revision, Path(scratch), repository, new.relative_to(repository)
+    )
+    return load_spec(exported), load_spec(new)
 
 
 def _repository_root(folder: Path) -> Path:
@@ -70,7 +81,8 @@ def _print_text(report: SpecDiff) -> None:
     "--git",
     "git_revision",
     metavar="REV",
-    help="Compare spec/ at this git revision (OLD) with the working tree's spec/ or the given folder.",
+    help="Compare the spec folder at this git revision with the working tree's "
+    "copy; the one folder given (default: spec/ of the current repository) is NEW.",
 )
 @click.option(
     "--format",
@@ -149,7 +161,8 @@ def upgrade_command(document: Path, output: Path | None) -> None:
     "--git",
     "git_revision",
     metavar="REV",
-    help="Migrate from spec/ at this git revision (OLD) to the working tree's spec/ or the given folder.",
+    help="Migrate from the spec folder at this git revision to the working tree's "
+    "copy; the one folder given (default: spec/ of the current repository) is NEW.",
 )
 @click.option(
     "--allow-data-loss",

@@ -79,17 +79,16 @@ def diff_specs(old: Spec, new: Spec) -> SpecDiff:
     return SpecDiff(old.version, new.version, changes, skipped)
 
 
-def export_git_spec(revision: str, destination: Path, repository: Path) -> Path:
-    """Write the ``spec/`` folder of a git revision into ``destination`` and return its path."""
-    command = [
-        "git",
-        "-C",
-        str(repository),
-        "archive",
-        "--format=tar",
-        revision,
-        "spec",
-    ]
+def export_git_spec(
+    revision: str, destination: Path, repository: Path, folder: Path = Path("spec")
+) -> Path:
+    """Write ``folder`` (relative to the repository's top) at ``revision`` into ``destination``.
+
+    Returns the exported folder. Raises ``InputError`` when git is missing or
+    the revision or folder does not exist.
+    """
+    command = ["git", "-C", str(repository), "archive", "--format=tar", revision]
+    command += ["--", folder.as_posix()]
     try:
         result = subprocess.run(command, capture_output=True, check=True)
     except FileNotFoundError as error:
@@ -97,9 +96,9 @@ def export_git_spec(revision: str, destination: Path, repository: Path) -> Path:
     except subprocess.CalledProcessError as error:
         message = error.stderr.decode(errors="replace").strip()
         raise InputError(
-            f"cannot read spec/ at git revision {revision!r}: {message}"
+            f"cannot read {folder.as_posix()}/ at git revision {revision!r}: {message}"
         ) from error
 
     with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
         archive.extractall(destination, filter="data")
-    return destination / "spec"
+    return destination / folder
