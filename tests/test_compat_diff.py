@@ -37,7 +37,7 @@ CASES = [
     (
         edits.add_optional_field,
         ("field-added", "run.run_owner", False),
-        ("field-added", "run.run_owner", False),
+        ("optional-field-added", "run.run_owner", False),
     ),
     (
         edits.add_required_field,

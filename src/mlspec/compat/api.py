@@ -27,7 +27,7 @@ _API_KINDS = {
         "responses no longer contain this field",
     ),
     "field-added": (
-        "field-added",
+        "optional-field-added",
         False,
         "new optional field in requests and responses",
     ),
