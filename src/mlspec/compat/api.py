@@ -15,8 +15,9 @@ from dataclasses import replace
 from mlspec.compat.changes import Audience, Change
 
 # Document change kind -> (API change kind, breaking for API clients, message).
-# A message of None keeps the document change's message. Kinds missing here
-# do not change what a client sends or receives.
+# Breaking None keeps the document change's verdict, because a request body
+# is validated like a document; a message of None keeps its message. Kinds
+# missing here do not change what a client sends or receives.
 _API_KINDS = {
     "entity-removed": ("operations-removed", True, "the entity's operations are gone"),
     "entity-renamed": ("operations-renamed", True, "the entity's operations moved"),
@@ -49,12 +50,12 @@ _API_KINDS = {
     "type-narrowed": ("request-type-narrowed", True, None),
     "type-widened": ("response-type-widened", True, None),
     "enum-narrowed": ("request-enum-narrowed", True, None),
-    # NOTE: a client that switches over every enum value may still fail on a
-    # new response value; oasdiff reports this as a warning, not an error.
+    # NOTE: a client that handles each enum value in a switch may still fail
+    # on a new value in a response; this is reported but not breaking.
     "enum-widened": ("response-enum-widened", False, None),
     "range-tightened": ("request-range-tightened", True, None),
-    "pattern-changed": ("request-pattern-changed", True, None),
-    "format-changed": ("request-format-changed", True, None),
+    "pattern-changed": ("request-pattern-changed", None, None),
+    "format-changed": ("request-format-changed", None, None),
     "object-closed": ("request-object-closed", True, None),
     "union-changed": ("schema-union-changed", True, None),
 }
@@ -77,6 +78,6 @@ def api_changes(document_changes: Iterable[Change]) -> Iterator[Change]:
             change,
             audience=Audience.API,
             kind=kind,
-            breaking=breaking,
+            breaking=change.breaking if breaking is None else breaking,
             message=message or change.message,
         )
