@@ -212,7 +212,7 @@ def test_missing_new_folder_is_usage_error():
 
 @pytest.fixture
 def git_repository(tmp_path) -> Path:
-    """A git repository whose first commit holds a copy of spec/."""
+    """A git repository whose first commit contains a copy of spec/."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repository = tmp_path / "repo"

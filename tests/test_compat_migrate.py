@@ -1,4 +1,4 @@
-"""``mlspec migrate`` applied to a real PostgreSQL database that holds the churn example."""
+"""``mlspec migrate`` applied to a real PostgreSQL database that contains the churn example."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def test_drop_of_stored_column_is_refused(tmp_path, loaded_conn):
     script = migration_sql(load_spec(), new)
 
     with pytest.raises(
-        psycopg.errors.RaiseException, match="run_metadata.duration holds data"
+        psycopg.errors.RaiseException, match="run_metadata.duration contains data"
     ):
         apply(loaded_conn, script)
 

@@ -129,8 +129,9 @@ def _dump(document: dict, fmt: str) -> str:
 def upgrade_command(document: Path, output: Path | None) -> None:
     """Rewrite DOCUMENT from an older spec version to the installed one.
 
-    Only mechanical changes are made (renamed fields, new fields with a
-    default); comments and key order of YAML input are not kept. The result
+    Only mechanical changes are made: renamed fields and lists, and new
+    fields with a default. Comments and anchors of YAML input are not kept,
+    but key order is. The result
     is validated: exits 0 when it is valid, 1 when it still has errors, cannot
     be upgraded or cannot be parsed, and 2 when DOCUMENT does not exist.
     """
@@ -167,7 +168,7 @@ def upgrade_command(document: Path, output: Path | None) -> None:
 @click.option(
     "--allow-data-loss",
     is_flag=True,
-    help="Drop columns and tables even when they hold data; without it the "
+    help="Drop columns and tables even when they contain data. Without it, the "
     "script raises before such a drop.",
 )
 @click.option(

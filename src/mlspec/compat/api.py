@@ -51,7 +51,7 @@ _API_KINDS = {
     "type-widened": ("response-type-widened", True, None),
     "enum-narrowed": ("request-enum-narrowed", True, None),
     # NOTE: a client that handles each enum value in a switch may still fail
-    # on a new value in a response; this is reported but not breaking.
+    # on a new value in a response. The change is reported but not breaking.
     "enum-widened": ("response-enum-widened", False, None),
     "range-tightened": ("request-range-tightened", True, None),
     "pattern-changed": ("request-pattern-changed", None, None),

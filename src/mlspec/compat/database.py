@@ -1,7 +1,7 @@
 """Compare the PostgreSQL schemas generated from two spec versions.
 
 ``schema_diff`` pairs tables, columns, constraints and indexes of the two
-generated schemas; ``database_changes`` classifies the result for people who
+generated schemas. ``database_changes`` classifies the result for people who
 keep data in those tables, and ``mlspec.compat.migrate`` turns it into SQL.
 A table that disappears while another with the same columns appears is a
 rename, so its rows can be kept.
@@ -34,7 +34,7 @@ SCHEMA_FILE = "sql/postgres/schema.sql"
 
 @dataclass
 class SchemaDiff:
-    """What differs between two generated schemas, as the steps a migration takes."""
+    """The differences between two generated schemas, grouped as the steps of a migration."""
 
     old: DatabaseSchema
     new: DatabaseSchema
@@ -110,9 +110,9 @@ def _old_name(diff: SchemaDiff, new_name: str) -> str | None:
 
 
 def _pair_tables(diff: SchemaDiff) -> None:
-    gone = [name for name in diff.old.tables if name not in diff.new.tables]
+    missing = [name for name in diff.old.tables if name not in diff.new.tables]
     fresh = [name for name in diff.new.tables if name not in diff.old.tables]
-    for old_name in gone:
+    for old_name in missing:
         old_columns = diff.old.tables[old_name].columns
         match = next(
             (name for name in fresh if diff.new.tables[name].columns == old_columns),

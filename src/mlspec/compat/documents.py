@@ -180,8 +180,8 @@ def compare_fields(kind: str, old: Field, new: Field) -> Iterator[Change]:
         )
 
 
-def _covers(types: frozenset[str], wanted: str) -> bool:
-    return wanted in types or (wanted == "integer" and "number" in types)
+def _covers(types: frozenset[str], json_type: str) -> bool:
+    return json_type in types or (json_type == "integer" and "number" in types)
 
 
 def _type_changes(old: Field, new: Field, change) -> Iterator[Change]:

@@ -112,7 +112,7 @@ def _drops(diff: SchemaDiff, allow_data_loss: bool) -> list[str]:
 
 def _column_guard(table: str, column: str) -> str:
     message = (
-        f"{table}.{column} holds data; run mlspec migrate with --allow-data-loss "
+        f"{table}.{column} contains data; run mlspec migrate with --allow-data-loss "
         "to drop it"
     )
     condition = f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} IS NOT NULL"
@@ -120,7 +120,7 @@ def _column_guard(table: str, column: str) -> str:
 
 
 def _table_guard(table: str) -> str:
-    message = f"table {table} holds rows; run mlspec migrate with --allow-data-loss to drop it"
+    message = f"table {table} contains rows; run mlspec migrate with --allow-data-loss to drop it"
     return _raise_if(f"SELECT 1 FROM {quote(table)}", message)
 
 

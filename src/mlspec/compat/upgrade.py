@@ -5,7 +5,7 @@ new field whose value is a fixed default. Each ``UpgradeStep`` takes
 documents from one version to the next; ``STEPS`` lists the steps that ship
 with mlspec, in any order, and ``upgrade_document`` chains them. A change
 that needs a human (a narrowed enum, a new required field without a
-default) has no step, so the upgraded document may still be invalid; the
+default) has no step, so the upgraded document may still be invalid. The
 caller validates it.
 """
 
@@ -45,7 +45,7 @@ def _entities(document: dict[str, Any], entities: str) -> list[tuple[str, dict]]
 
 
 def _parent(entity: dict[str, Any], path: str) -> tuple[dict[str, Any] | None, str]:
-    """Return the object that holds the dotted ``path`` and the last name in it."""
+    """Return the object that contains the dotted ``path`` and the last name in it."""
     *parents, name = path.split(".")
     node: Any = entity
     for part in parents:
@@ -153,33 +153,33 @@ def upgrade_document(
     """Apply the chain of steps from the document's ``spec_version`` to ``target``.
 
     The input is not modified. A document of an older minor version of the
-    target's major version needs no step, because minor releases only widen;
-    its ``spec_version`` is set to ``target``. Raises ``UpgradeError`` when
+    target's major version needs no step, because minor releases only widen.
+    Its ``spec_version`` is then set to ``target``. Raises ``UpgradeError`` when
     the document has no usable ``spec_version``, is newer than ``target``, or
     no chain of steps reaches ``target``.
     """
     if not isinstance(document, dict):
         raise UpgradeError("the document must be a JSON object")
     declared = _declared_version(document)
-    wanted = SpecVersion.parse(target)
-    if declared > wanted:
+    target_version = SpecVersion.parse(target)
+    if declared > target_version:
         raise UpgradeError(
-            f"the document is spec {declared}, newer than spec {wanted} that this "
+            f"the document is spec {declared}, newer than spec {target_version} that this "
             "mlspec installs; upgrade mlspec instead"
         )
 
     result = UpgradeResult(copy.deepcopy(document), [str(declared)], [])
-    chain = _find_chain(declared, wanted, STEPS if steps is None else steps)
+    chain = _find_chain(declared, target_version, STEPS if steps is None else steps)
     for step in chain:
         for operation in step.operations:
             operation.apply(result.document, result.edits)
         result.versions.append(step.target)
         log.info("upgraded document from spec %s to %s", step.source, step.target)
 
-    if declared != wanted:
-        result.document["spec_version"] = str(wanted)
-        if result.versions[-1] != str(wanted):
-            result.versions.append(str(wanted))
+    if declared != target_version:
+        result.document["spec_version"] = str(target_version)
+        if result.versions[-1] != str(target_version):
+            result.versions.append(str(target_version))
     return result
 
 

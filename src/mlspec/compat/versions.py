@@ -1,7 +1,7 @@
 """Spec versions: parse them and decide how a document's version relates to the spec.
 
 A spec version is MAJOR.MINOR. A minor release only adds what documents of
-the same major version may use; a major release may reject documents that
+the same major version may use. A major release may reject documents that
 the previous one accepted (see ``docs/compatibility.md``).
 """
 
@@ -43,14 +43,14 @@ class SpecVersion:
 
 
 class VersionStatus(enum.Enum):
-    """How a document's ``spec_version`` relates to the installed spec."""
+    """Relation of a document's ``spec_version`` to the installed spec."""
 
     CURRENT = "current"
     # Same major, lower minor: valid as written, because minor releases only widen.
     OLDER_MINOR = "older-minor"
     # Lower major: ``mlspec upgrade`` may rewrite it.
     OLDER_MAJOR = "older-major"
-    # Higher version than the installed package knows: upgrade mlspec.
+    # Higher version than the installed package supports: upgrade mlspec.
     NEWER = "newer"
     # Not MAJOR.MINOR at all, or missing.
     UNKNOWN = "unknown"
