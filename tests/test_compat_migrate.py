@@ -115,7 +115,7 @@ def test_migrated_schema_matches_generated(tmp_path, loaded_conn):
     )
 
 
-def test_drop_of_stored_column_is_refused(tmp_path, loaded_conn):
+def test_drop_of_stored_column_rejected(tmp_path, loaded_conn):
     new = edited_spec(tmp_path, edits.remove_field)
     script = migration_sql(load_spec(), new)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from pglast import ast, enums
 
@@ -431,24 +432,25 @@ def check_is_looser(before: ConstraintDef, after: ConstraintDef) -> bool:
     return new_value >= old_value
 
 
-def _check_shape(constraint) -> tuple[str, str, object] | None:
-    expression = getattr(constraint, "raw_expr", None)
-    if not isinstance(expression, ast.A_Expr) or not isinstance(
-        expression.lexpr, ast.ColumnRef
-    ):
+def _check_shape(constraint: Any) -> tuple[str, str, Any] | None:
+    """Return ``(column, operator, values or bound)`` of a simple CHECK, else None."""
+    expression: Any = getattr(constraint, "raw_expr", None)
+    if not isinstance(expression, ast.A_Expr):
         return None
-    column = sql_text(expression.lexpr)
-    operator = expression.name[-1].sval
+    left: Any = expression.lexpr
+    right: Any = expression.rexpr
+    names: Any = expression.name
+    if not isinstance(left, ast.ColumnRef):
+        return None
+
+    column, operator = sql_text(left), names[-1].sval
     if expression.kind == enums.A_Expr_Kind.AEXPR_IN:
-        return column, "IN", frozenset(sql_text(value) for value in expression.rexpr)
-    if expression.kind == enums.A_Expr_Kind.AEXPR_OP and operator in (
-        ">=",
-        ">",
-        "<=",
-        "<",
-    ):
-        try:
-            return column, operator, Decimal(sql_text(expression.rexpr))
-        except InvalidOperation:
-            return None
-    return None
+        return column, "IN", frozenset(sql_text(value) for value in right)
+    if expression.kind != enums.A_Expr_Kind.AEXPR_OP:
+        return None
+    if operator not in (">=", ">", "<=", "<"):
+        return None
+    try:
+        return column, operator, Decimal(sql_text(right))
+    except InvalidOperation:
+        return None

@@ -88,14 +88,13 @@ def parse_schema(text: str, source: str = "schema.sql") -> DatabaseSchema:
     """Parse generated DDL; raise ``SpecError`` for a statement the reader does not know."""
     schema = DatabaseSchema()
     for raw in parse_sql(text):
-        statement = raw.stmt
+        # pglast types every node field as optional, so nodes are Any here.
+        statement: Any = raw.stmt
         if isinstance(statement, ast.CreateStmt):
             table = _table(statement)
             schema.tables[table.name] = table
         elif isinstance(statement, ast.IndexStmt):
-            index = IndexDef(
-                statement.idxname, statement.relation.relname, sql_text(statement)
-            )
+            index = _index(statement)
             schema.indexes[index.name] = index
         elif isinstance(statement, ast.CommentStmt):
             schema.comments[_comment_key(statement)] = sql_text(statement)
@@ -106,12 +105,13 @@ def parse_schema(text: str, source: str = "schema.sql") -> DatabaseSchema:
     return schema
 
 
-def _table(statement: ast.CreateStmt) -> TableDef:
+def _table(statement: Any) -> TableDef:
     columns: dict[str, ColumnDef] = {}
     constraints: dict[str, ConstraintDef] = {}
     for element in statement.tableElts:
         if isinstance(element, ast.ColumnDef):
-            columns[element.colname] = _column(element)
+            column = _column(element)
+            columns[column.name] = column
         elif isinstance(element, ast.Constraint):
             constraint = _constraint(statement.relation.relname, element)
             constraints[constraint.name] = constraint
@@ -120,7 +120,11 @@ def _table(statement: ast.CreateStmt) -> TableDef:
     )
 
 
-def _column(element: ast.ColumnDef) -> ColumnDef:
+def _index(statement: Any) -> IndexDef:
+    return IndexDef(statement.idxname, statement.relation.relname, sql_text(statement))
+
+
+def _column(element: Any) -> ColumnDef:
     not_null, default = False, None
     for constraint in element.constraints or ():
         if constraint.contype == enums.ConstrType.CONSTR_NOTNULL:
@@ -130,7 +134,7 @@ def _column(element: ast.ColumnDef) -> ColumnDef:
     return ColumnDef(element.colname, sql_text(element.typeName), not_null, default)
 
 
-def _constraint(table: str, element: ast.Constraint) -> ConstraintDef:
+def _constraint(table: str, element: Any) -> ConstraintDef:
     kind = _CONSTRAINT_KINDS.get(element.contype)
     if kind is None or not element.conname:
         raise SpecError(
@@ -141,10 +145,8 @@ def _constraint(table: str, element: ast.Constraint) -> ConstraintDef:
     return ConstraintDef(element.conname, kind, body, element)
 
 
-def _comment_key(statement: ast.CommentStmt) -> tuple[str, str]:
-    target = statement.object
-    if isinstance(target, ast.String):
-        name = target.sval
-    else:
-        name = ".".join(part.sval for part in target)
+def _comment_key(statement: Any) -> tuple[str, str]:
+    target: Any = statement.object
+    parts: Any = [target] if isinstance(target, ast.String) else target
+    name = ".".join(str(part.sval) for part in parts)
     return statement.objtype.name.removeprefix("OBJECT_").lower(), name

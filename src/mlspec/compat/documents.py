@@ -54,7 +54,7 @@ def _renamed_entities(
     """Pair a removed kind with an added kind that has the same field paths."""
     removed = [kind for kind in old if kind not in new]
     added = [kind for kind in new if kind not in old]
-    pairs = {}
+    pairs: dict[str, str] = {}
     for old_kind in removed:
         for new_kind in added:
             same_fields = set(old[old_kind].fields) == set(new[new_kind].fields)
