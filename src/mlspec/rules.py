@@ -24,6 +24,7 @@ from jsonschema.exceptions import SchemaError
 
 from mlspec.findings import RULES, Finding
 from mlspec.reader import MAX_DEPTH
+from mlspec.rule_index import MemoryIndex, RuleIndex
 from mlspec.spec import escape_pointer
 from mlspec.timestamps import TimestampError, parse_timestamp
 
@@ -40,25 +41,13 @@ STRICT_ID_PATTERNS = {
 
 
 @dataclass
-class _Ref:
-    """A reference to check once every entity is known."""
-
-    kinds: tuple[str, ...]
-    target: str
-    pointer: str
-    field: str
-
-
-@dataclass
 class RuleChecker:
     """Collect ids and facts entity by entity, then report the cross-entity findings."""
 
     name: str
     strict_ids: bool = False
     findings: list[Finding] = field(default_factory=list)
-    _ids: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
-    _refs: list[_Ref] = field(default_factory=list)
-    _parents: dict[str, tuple[str, str]] = field(default_factory=dict)
+    index: RuleIndex = field(default_factory=MemoryIndex)
     _versions: dict[str, tuple[str | None, str | None, str]] = field(
         default_factory=dict
     )
@@ -129,21 +118,24 @@ class RuleChecker:
     ) -> None:
         if entity_id is None:
             return
-        known = self._ids[kind + scope]
-        if entity_id in known:
-            message = f"{kind} id {entity_id!r} is already used at {known[entity_id]}"
+        first = self.index.add_id(kind + scope, entity_id, pointer)
+        if first is not None:
+            message = f"{kind} id {entity_id!r} is already used at {first}"
             self.report(pointer, "id-duplicate", message)
-            return
-        known[entity_id] = pointer
 
     def _ref(
         self, kinds: tuple[str, ...], entity: dict, field_name: str, pointer: str
     ) -> None:
         target = _text(entity, field_name)
         if target is not None:
-            self._refs.append(
-                _Ref(kinds, target, f"{pointer}/{field_name}", field_name)
-            )
+            self._expect(kinds, target, f"{pointer}/{field_name}", field_name)
+
+    def _expect(
+        self, kinds: tuple[str, ...], target: str, pointer: str, field_name: str
+    ) -> None:
+        """Check a reference now if its target is known, else keep it for ``finish``."""
+        if not any(self.index.has_id(kind, target) for kind in kinds):
+            self.index.add_pending(kinds, target, pointer, field_name)
 
     def _add_experiment(self, entity: dict, pointer: str) -> None:
         pass
@@ -154,7 +146,7 @@ class RuleChecker:
         if parent is not None:
             self._ref(("run",), entity, "parent_run_id", pointer)
             if run_id is not None:
-                self._parents[run_id] = (parent, f"{pointer}/parent_run_id")
+                self.index.add_parent(run_id, parent, f"{pointer}/parent_run_id")
         for index, artifact in enumerate(_list(entity, "artifacts")):
             if isinstance(artifact, dict):
                 self._register_id(
@@ -206,13 +198,11 @@ class RuleChecker:
             item for item in _list(entity, "experiment_ids") if isinstance(item, str)
         ]
         for index, experiment_id in enumerate(compared):
-            self._refs.append(
-                _Ref(
-                    ("experiment",),
-                    experiment_id,
-                    f"{pointer}/experiment_ids/{index}",
-                    "experiment_ids",
-                )
+            self._expect(
+                ("experiment",),
+                experiment_id,
+                f"{pointer}/experiment_ids/{index}",
+                "experiment_ids",
             )
         best = _text(entity, "best_experiment_id")
         if best is not None and best not in compared:
@@ -394,11 +384,11 @@ class RuleChecker:
         return self.findings
 
     def _check_refs(self) -> None:
-        for ref in self._refs:
-            if not any(ref.target in self._ids[kind] for kind in ref.kinds):
-                wanted = " or ".join(kind.replace("_", " ") for kind in ref.kinds)
-                message = f"{ref.field} {ref.target!r} does not match any {wanted} in the document"
-                self.report(ref.pointer, "ref-unresolved", message)
+        for kinds, target, pointer, field_name in self.index.pending():
+            if not any(self.index.has_id(kind, target) for kind in kinds):
+                wanted = " or ".join(kind.replace("_", " ") for kind in kinds)
+                message = f"{field_name} {target!r} does not match any {wanted} in the document"
+                self.report(pointer, "ref-unresolved", message)
 
     def _check_deployments(self) -> None:
         for model_id, version_id, _, pointer in self._deployments.values():
@@ -443,23 +433,23 @@ class RuleChecker:
 
     def _check_parent_cycles(self) -> None:
         reported: set[str] = set()
-        for start in self._parents:
+        for start in self.index.children():
             path: list[str] = []
             seen: set[str] = set()
             current: str | None = start
-            while (
-                current is not None and current in self._parents and current not in seen
-            ):
+            link = self.index.parent_of(start)
+            while link is not None and current not in seen:
                 seen.add(current)
                 path.append(current)
-                current = self._parents[current][0]
-            if current is None or current not in seen or current in reported:
+                current = link[0]
+                link = self.index.parent_of(current)
+            if current not in seen or current in reported:
                 continue
             cycle = path[path.index(current) :]
             reported.update(cycle)
             chain = " -> ".join(repr(run_id) for run_id in [*cycle, current])
             self.report(
-                self._parents[current][1],
+                self.index.parent_of(current)[1],
                 "run-parent-cycle",
                 f"parent runs form a cycle: {chain}",
             )

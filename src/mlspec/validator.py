@@ -26,6 +26,7 @@ from mlspec.reader import (
     sniff_format,
     suffix_format,
 )
+from mlspec.rule_index import SqliteIndex
 from mlspec.rules import RuleChecker, iter_document_entities
 from mlspec.schema_check import schema_findings
 from mlspec.spec import Spec, load_spec
@@ -232,14 +233,17 @@ def _validate_records(
 ) -> ValidationReport:
     """Validate JSON Lines records one at a time; only ids are kept between records."""
     report = ValidationReport(findings=list(findings), files=[name])
-    checker = RuleChecker(name, strict_ids=strict_ids)
-    for record in records:
-        record_findings = list(record.findings)
-        if record.readable:
-            record_findings.extend(_validate_record(spec, record, checker))
-        report.findings.extend(_locate(record_findings, record.locator))
-        checker.findings = []
-    report.findings.extend(_line_only(checker.finish(), checker))
+    checker = RuleChecker(name, strict_ids=strict_ids, index=SqliteIndex())
+    try:
+        for record in records:
+            record_findings = list(record.findings)
+            if record.readable:
+                record_findings.extend(_validate_record(spec, record, checker))
+            report.findings.extend(_locate(record_findings, record.locator))
+            checker.findings = []
+        report.findings.extend(_line_only(checker.finish(), checker))
+    finally:
+        checker.index.close()
     return report
 
 

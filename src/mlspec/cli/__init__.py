@@ -44,9 +44,12 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from mlspec.cli import compat, validate
+    from mlspec.cli import compare, compat, generate, validate
 
     main.add_command(validate.validate_command)
+    main.add_command(generate.generate_command)
+    main.add_command(generate.check_command)
+    main.add_command(compare.compare_command)
     compat.register(main)
 
 
