@@ -33,56 +33,58 @@ def kinds(report, audience: str) -> set[tuple[str, str, bool]]:
 
 # (edit, expected document change, expected API change); each a (kind,
 # subject, breaking) triple.
+GET_RUN = "GET /runs/{run_id} response"
+POST_RUN = "POST /runs request"
 CASES = [
     (
         edits.add_optional_field,
         ("field-added", "run.run_owner", False),
-        ("optional-field-added", "run.run_owner", False),
+        ("request-field-added", f"{POST_RUN}: run_owner", False),
     ),
     (
         edits.add_required_field,
         ("field-added-required", "run.run_owner", True),
-        ("request-field-added-required", "run.run_owner", True),
+        ("request-field-added-required", f"{POST_RUN}: run_owner", True),
     ),
     (
         edits.remove_field,
         ("field-removed", "run.duration", True),
-        ("response-field-removed", "run.duration", True),
+        ("response-field-removed", f"{GET_RUN}: duration", True),
     ),
     (
         edits.widen_enum,
         ("enum-widened", "run.run_status", False),
-        ("response-enum-widened", "run.run_status", False),
+        ("response-enum-widened", f"{GET_RUN}: run_status", False),
     ),
     (
         edits.narrow_enum,
         ("enum-narrowed", "run.run_status", True),
-        ("request-enum-narrowed", "run.run_status", True),
+        ("request-enum-narrowed", f"{POST_RUN}: run_status", True),
     ),
     (
         edits.tighten_range,
         ("range-tightened", "run.duration", True),
-        ("request-range-tightened", "run.duration", True),
+        ("request-range-tightened", f"{POST_RUN}: duration", True),
     ),
     (
         edits.widen_type,
         ("type-widened", "run.run_name", False),
-        ("response-type-widened", "run.run_name", True),
+        ("response-type-widened", f"{GET_RUN}: run_name", True),
     ),
     (
         edits.narrow_type,
         ("type-narrowed", "run.parameters.{}", True),
-        ("request-type-narrowed", "run.parameters.{}", True),
+        ("request-type-narrowed", f"{POST_RUN}: parameters.{{}}", True),
     ),
     (
         edits.make_optional,
         ("field-now-optional", "run.run_name", False),
-        ("response-field-now-optional", "run.run_name", True),
+        ("response-field-now-optional", f"{GET_RUN}: run_name", True),
     ),
     (
         edits.rename_entity,
         ("entity-renamed", "run", True),
-        ("operations-renamed", "run", True),
+        ("operation-removed", "POST /runs", True),
     ),
 ]
 
@@ -121,6 +123,37 @@ def test_loosened_shared_length_is_compatible(tmp_path):
 
     assert ("range-loosened", "run.run_id", False) in kinds(report, "documents")
     assert report.breaking == []
+
+
+def test_api_locations_point_into_openapi(tmp_path):
+    report = diff_after(tmp_path, edits.narrow_enum)
+    change = next(c for c in report.changes if c.kind == "request-enum-narrowed")
+
+    assert change.old == (
+        "openapi/openapi.yaml#/components/schemas/Run/properties/run_status"
+    )
+    assert change.new == change.old
+
+
+def test_request_only_changes_skip_responses(tmp_path):
+    report = diff_after(tmp_path, edits.narrow_enum)
+    api = kinds(report, "api")
+
+    assert all("response" not in subject for _, subject, _ in api)
+
+
+def test_entity_outside_api_has_no_api_changes(tmp_path):
+    def narrow_training_metric(root):
+        edits.edit_json(
+            root,
+            "model_training/training_metric.schema.json",
+            lambda schema: schema["$defs"]["DatasetType"]["enum"].pop(),
+        )
+
+    report = diff_after(tmp_path, narrow_training_metric)
+
+    assert kinds(report, "documents")
+    assert kinds(report, "api") == set()
 
 
 def test_locations_name_both_versions(tmp_path):

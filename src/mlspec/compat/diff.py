@@ -1,9 +1,9 @@
 """Compare two versions of the spec and classify every change by audience.
 
 ``diff_specs`` flattens each entity schema of both versions (every ``$ref``
-resolved), compares them field by field for documents, derives what API
-clients see, and compares the generated PostgreSQL schemas when the SQL
-generator is installed. A breaking change is acceptable only together with a
+resolved) and compares them field by field for documents. It compares the
+generated OpenAPI documents for API clients, and the generated PostgreSQL
+schemas for databases when the SQL generator is installed. A breaking change is acceptable only together with a
 major version bump.
 """
 
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlspec.compat.api import api_changes
 from mlspec.compat.changes import Change
 from mlspec.compat.database import database_changes
 from mlspec.compat.documents import document_changes
 from mlspec.compat.fields import entity_fields
+from mlspec.compat.openapi import api_changes
 from mlspec.compat.versions import is_major_bump
 from mlspec.errors import InputError
 from mlspec.spec import Spec
@@ -65,9 +65,12 @@ class SpecDiff:
 
 def diff_specs(old: Spec, new: Spec) -> SpecDiff:
     """Classify every change from ``old`` to ``new`` for documents, API clients and databases."""
-    documents = list(document_changes(entity_fields(old), entity_fields(new)))
-    changes = [*documents, *api_changes(documents)]
+    changes = list(document_changes(entity_fields(old), entity_fields(new)))
     skipped = {}
+    try:
+        changes.extend(api_changes(old, new))
+    except ImportError as error:
+        skipped["api"] = f"the OpenAPI generator is not installed ({error})"
     try:
         changes.extend(database_changes(old, new))
     except ImportError as error:

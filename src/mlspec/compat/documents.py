@@ -33,7 +33,7 @@ def document_changes(
                 None,
             )
             continue
-        yield from _entity_changes(old_entity, new[new_kind])
+        yield from entity_changes(old_entity, new[new_kind])
 
     for kind, new_entity in new.items():
         if kind not in old and kind not in renamed.values():
@@ -64,7 +64,8 @@ def _renamed_entities(
     return pairs
 
 
-def _entity_changes(old: EntityFields, new: EntityFields) -> Iterator[Change]:
+def entity_changes(old: EntityFields, new: EntityFields) -> Iterator[Change]:
+    """Yield the document-level changes between two versions of one flattened schema."""
     if old.kind != new.kind or old.list_name != new.list_name:
         breaking = old.list_name != new.list_name
         yield Change(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+import referencing
+
 from mlspec.spec import Spec, escape_pointer
 
 ITEMS = "[]"
@@ -74,7 +76,7 @@ def entity_fields(spec: Spec) -> dict[str, EntityFields]:
     files_by_uri = {uri: relative for relative, uri in spec.uris.items()}
     result = {}
     for entity in spec.entities:
-        walker = _Walker(spec, files_by_uri)
+        walker = SchemaWalker(spec.registry, files_by_uri)
         schema = spec.schema_at(entity.uri)
         walker.walk(schema, entity.uri, "", (), required=True)
         result[entity.kind] = EntityFields(
@@ -86,9 +88,16 @@ def entity_fields(spec: Spec) -> dict[str, EntityFields]:
     return result
 
 
-class _Walker:
-    def __init__(self, spec: Spec, files_by_uri: dict[str, str]) -> None:
-        self.spec = spec
+class SchemaWalker:
+    """Flatten one schema into ``fields``, resolving ``$ref`` through ``registry``.
+
+    ``files_by_uri`` maps a resource URI to the file name used in locations.
+    """
+
+    def __init__(
+        self, registry: referencing.Registry, files_by_uri: dict[str, str]
+    ) -> None:
+        self.registry = registry
         self.files_by_uri = files_by_uri
         self.fields: dict[tuple[str, ...], Field] = {}
         self.active: list[str] = []
@@ -165,7 +174,7 @@ class _Walker:
             if target in seen:
                 break
             seen.add(target)
-            contents = self.spec.registry.resolver(base_uri=base).lookup(target)
+            contents = self.registry.resolver(base_uri=base).lookup(target)
             base, fragment = urldefrag(target)
             pointer = fragment
             merged = {**contents.contents, **merged} | (
