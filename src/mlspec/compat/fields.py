@@ -1,4 +1,4 @@
-"""Flatten each entity schema of a spec into the fields a document can hold.
+"""Flatten each entity schema of a spec into the fields a document can contain.
 
 Every ``$ref`` is resolved through the spec's registry, so a change to a
 shared definition (``defs.schema.json#/$defs/id``) shows up at every field

@@ -132,7 +132,7 @@ def _success_response(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def api_changes(old: Spec, new: Spec) -> Iterator[Change]:
     """Yield the changes that clients of the generated OpenAPI service see."""
-    # TODO: compare path and query parameters too; only bodies are compared.
+    # TODO: compare path and query parameters, not only the bodies.
     old_document, new_document = openapi_document(old), openapi_document(new)
     old_operations, new_operations = (
         operations(old_document),
