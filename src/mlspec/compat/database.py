@@ -417,14 +417,33 @@ def _index_changes(diff: SchemaDiff, location: str) -> Iterator[Change]:
 def check_is_looser(before: ConstraintDef, after: ConstraintDef) -> bool:
     """Return whether every row that passes ``before`` also passes ``after``.
 
-    Only ``column IN (...)`` lists and ``column >=``/``<=`` bounds are
-    compared; any other change counts as tighter.
+    A CHECK is read as an AND of ``column IN (...)`` lists and ``column >=``
+    or ``<=`` bounds. ``after`` is looser when each of its terms is implied
+    by a term of ``before``. Any other expression counts as tighter.
     """
-    old_shape, new_shape = _check_shape(before.node), _check_shape(after.node)
-    if old_shape is None or new_shape is None or old_shape[:2] != new_shape[:2]:
+    old_terms = [_check_shape(term) for term in _conjuncts(before.node.raw_expr)]
+    new_terms = [_check_shape(term) for term in _conjuncts(after.node.raw_expr)]
+    if None in old_terms or None in new_terms:
         return False
-    column, operator, old_value = old_shape
-    new_value = new_shape[2]
+    return all(any(_implies(old, new) for old in old_terms) for new in new_terms)
+
+
+def _conjuncts(expression: Any) -> list[Any]:
+    """Split ``a AND b AND c`` into its terms."""
+    if (
+        isinstance(expression, ast.BoolExpr)
+        and expression.boolop == enums.BoolExprType.AND_EXPR
+    ):
+        terms: Any = expression.args
+        return [part for term in terms for part in _conjuncts(term)]
+    return [expression]
+
+
+def _implies(old: Any, new: Any) -> bool:
+    """Return whether a value that meets the ``old`` term also meets ``new``."""
+    if old[:2] != new[:2]:
+        return False
+    operator, old_value, new_value = old[1], old[2], new[2]
     if operator == "IN":
         return old_value <= new_value
     if operator in (">=", ">"):
@@ -432,9 +451,8 @@ def check_is_looser(before: ConstraintDef, after: ConstraintDef) -> bool:
     return new_value >= old_value
 
 
-def _check_shape(constraint: Any) -> tuple[str, str, Any] | None:
-    """Return ``(column, operator, values or bound)`` of a simple CHECK, else None."""
-    expression: Any = getattr(constraint, "raw_expr", None)
+def _check_shape(expression: Any) -> tuple[str, str, Any] | None:
+    """Return ``(column, operator, values or bound)`` of a simple term, else None."""
     if not isinstance(expression, ast.A_Expr):
         return None
     left: Any = expression.lexpr
