@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from mlspec import load_spec
-from mlspec.compat.versions import SpecVersion, VersionStatus, classify, is_major_bump
+from mlspec.compat.versions import (
+    SpecVersion,
+    VersionStatus,
+    classify,
+    is_major_bump,
+    version_message,
+)
 from mlspec.errors import UsageError
 
 
@@ -51,3 +57,22 @@ def test_major_bump():
     assert is_major_bump("1.4", "2.0")
     assert not is_major_bump("1.4", "1.5")
     assert not is_major_bump("2.0", "1.0")
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("1.2", None),
+        ("1.0", None),
+        ("1.3", "newer than spec 1.2 of the installed mlspec"),
+        ("0.9", "rewrite the document with mlspec upgrade"),
+        ("v1", "'v1' is not a MAJOR.MINOR version"),
+    ],
+)
+def test_version_message(declared, expected):
+    message = version_message(declared, "1.2")
+
+    if expected is None:
+        assert message is None
+    else:
+        assert expected in message

@@ -19,6 +19,9 @@ def document_changes(
     old: dict[str, EntityFields], new: dict[str, EntityFields]
 ) -> Iterator[Change]:
     """Yield the document-level changes between two flattened specs."""
+    # NOTE: only the entities are compared. A new top-level document property
+    # other than an entity list is not reported, and spec_version is left to
+    # the version rule.
     renamed = _renamed_entities(old, new)
     for kind, old_entity in old.items():
         new_kind = renamed.get(kind, kind)

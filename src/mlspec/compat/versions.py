@@ -76,3 +76,29 @@ def classify(document_version: object, spec_version: str) -> VersionStatus:
 def is_major_bump(old: str, new: str) -> bool:
     """Return whether ``new`` has a higher major version than ``old``."""
     return SpecVersion.parse(new).major > SpecVersion.parse(old).major
+
+
+def version_message(document_version: object, spec_version: str) -> str | None:
+    """Return why a document's ``spec_version`` cannot be read as is, or None when it can.
+
+    The message tells the user what to do: upgrade mlspec for a newer
+    document, run ``mlspec upgrade`` for an older major version, or fix a
+    value that is not a version at all.
+    """
+    status = classify(document_version, spec_version)
+    if status in (VersionStatus.CURRENT, VersionStatus.OLDER_MINOR):
+        return None
+    if status is VersionStatus.NEWER:
+        return (
+            f"spec_version {document_version} is newer than spec {spec_version} of "
+            "the installed mlspec, so install a newer mlspec to read it"
+        )
+    if status is VersionStatus.OLDER_MAJOR:
+        return (
+            f"spec_version {document_version} is older than spec {spec_version}, "
+            "so rewrite the document with mlspec upgrade"
+        )
+    return (
+        f"spec_version {document_version!r} is not a MAJOR.MINOR version "
+        f"such as {spec_version}, the version this mlspec reads"
+    )
