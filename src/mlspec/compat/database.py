@@ -358,7 +358,7 @@ def _constraint_changes(diff: SchemaDiff, location: str) -> Iterator[Change]:
             where,
         )
     for (table, name), constraint in dropped.items():
-        # Dropping a key breaks ON CONFLICT targets that use it; other drops only loosen.
+        # Dropping a key breaks ON CONFLICT targets that use it. Other drops only loosen.
         breaking = constraint.kind in ("primary key", "unique")
         yield Change(
             DB,

@@ -1,6 +1,6 @@
 """Read a generated PostgreSQL schema into tables, columns, constraints and indexes.
 
-The DDL comes from ``mlspec.generate.sql``; PostgreSQL's own parser
+The DDL comes from ``mlspec.generate.sql``. PostgreSQL's own parser
 (pglast) reads it, and every element is printed back in pglast's canonical
 form, so two schemas compare by meaning rather than by layout.
 """
@@ -62,7 +62,7 @@ class DatabaseSchema:
 
     tables: dict[str, TableDef] = field(default_factory=dict)
     indexes: dict[str, IndexDef] = field(default_factory=dict)
-    # (object type, target) -> COMMENT statement; the target is "table" or "table.column".
+    # (object type, target) -> COMMENT statement. The target is "table" or "table.column".
     comments: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -85,7 +85,7 @@ def sql_text(node: Any) -> str:
 
 
 def parse_schema(text: str, source: str = "schema.sql") -> DatabaseSchema:
-    """Parse generated DDL; raise ``SpecError`` for a statement the reader does not know."""
+    """Parse generated DDL, raising ``SpecError`` for a statement type it does not compare."""
     schema = DatabaseSchema()
     for raw in parse_sql(text):
         # pglast types every node field as optional, so nodes are Any here.
@@ -100,7 +100,8 @@ def parse_schema(text: str, source: str = "schema.sql") -> DatabaseSchema:
             schema.comments[_comment_key(statement)] = sql_text(statement)
         else:
             raise SpecError(
-                f"{source}: cannot compare a {type(statement).__name__} statement"
+                f"{source}: unsupported statement type {type(statement).__name__}; "
+                "only CREATE TABLE, CREATE INDEX and COMMENT are compared"
             )
     return schema
 

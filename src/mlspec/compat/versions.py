@@ -27,7 +27,7 @@ class SpecVersion:
 
     @classmethod
     def parse(cls, text: object) -> SpecVersion:
-        """Parse ``"1.0"``; raise ``UsageError`` for anything that is not MAJOR.MINOR."""
+        """Parse ``"1.0"``, raising ``UsageError`` for anything that is not MAJOR.MINOR."""
         match = _VERSION.match(text) if isinstance(text, str) else None
         if match is None:
             raise UsageError(
@@ -81,7 +81,7 @@ def is_major_bump(old: str, new: str) -> bool:
 def version_message(document_version: object, spec_version: str) -> str | None:
     """Return why a document's ``spec_version`` cannot be read as is, or None when it can.
 
-    The message tells the user what to do: upgrade mlspec for a newer
+    The message names the next step: a newer mlspec for a newer
     document, run ``mlspec upgrade`` for an older major version, or fix a
     value that is not a version at all.
     """
