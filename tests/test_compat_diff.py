@@ -308,3 +308,23 @@ def test_git_spec_in_subfolder(git_repository):
 
     assert result.exit_code == 0
     assert "enum-widened: run.run_status" in result.stdout
+
+
+def test_git_revision_option_rejected(git_repository, tmp_path):
+    target = tmp_path / "written.tar"
+
+    result = run_diff("--git", f"--output={target}", git_repository / "spec")
+
+    assert result.exit_code == 2
+    assert "starts with '-'" in result.stderr
+    assert not target.exists()
+
+
+def test_broken_spec_folder(tmp_path):
+    new_root = edits.copy_spec(tmp_path / "new")
+    (new_root / edits.RUN).write_text("{not json", encoding="utf-8")
+
+    result = run_diff(edits.SPEC, new_root)
+
+    assert result.exit_code == 2
+    assert "run.schema.json: cannot read schema" in result.stderr

@@ -23,7 +23,7 @@ from mlspec.compat.documents import document_changes
 from mlspec.compat.fields import entity_fields
 from mlspec.compat.openapi import api_changes
 from mlspec.compat.versions import is_major_bump
-from mlspec.errors import InputError
+from mlspec.errors import InputError, UsageError
 from mlspec.spec import Spec
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,9 @@ def export_git_spec(
     Returns the exported folder. Raises ``InputError`` when git is missing or
     the revision or folder does not exist.
     """
+    if revision.startswith("-"):
+        # git would read it as an option, such as --output=FILE.
+        raise UsageError(f"invalid git revision {revision!r}: it starts with '-'")
     command = ["git", "-C", str(repository), "archive", "--format=tar", revision]
     command += ["--", folder.as_posix()]
     try:
