@@ -31,7 +31,9 @@ def main(points: int) -> None:
             path = doc.save(Path(folder) / f"bench{suffix}")
             saved = time.perf_counter() - started
             size = path.stat().st_size / 1e6
-            print(f"save {suffix}: {size:.1f} MB in {saved:.2f} s (validation included)")
+            print(
+                f"save {suffix}: {size:.1f} MB in {saved:.2f} s (validation included)"
+            )
 
     started = time.perf_counter()
     doc.compare_runs([run])
