@@ -63,6 +63,8 @@ def generated_schema(spec: Spec) -> DatabaseSchema:
     """
     from mlspec.generate.sql import generate_sql
 
+    # NOTE: both versions use the installed generator and table mapping, so
+    # an edit to generators/sql/tables.yaml between two revisions is not seen.
     # Lossy mappings do not matter here: both versions go through the same generator.
     outputs = generate_sql(spec, lambda location, message: None)
     return parse_schema(outputs[SCHEMA_FILE], SCHEMA_FILE)
