@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import compat_edits as edits
 import pytest
 
-pytest.importorskip(
-    "mlspec.generate.sql", reason="the SQL generator (mlspec.generate.sql) is missing"
-)
-
-import compat_edits as edits  # noqa: E402
-from mlspec.generate.sql import generate_sql  # noqa: E402
-
-from mlspec.compat.database import (  # noqa: E402
+from mlspec.compat.database import (
     SCHEMA_FILE,
     classify,
     generated_schema,
     schema_diff,
 )
-from mlspec.compat.ddl import parse_schema  # noqa: E402
-from mlspec.compat.diff import diff_specs  # noqa: E402
-from mlspec.compat.migrate import render_migration  # noqa: E402
-from mlspec.spec import load_spec  # noqa: E402
+from mlspec.compat.ddl import parse_schema
+from mlspec.compat.diff import diff_specs
+from mlspec.compat.migrate import render_migration
+from mlspec.generate.sql import generate_sql
+from mlspec.spec import load_spec
 
 
 def database_kinds(tmp_path: Path, *steps) -> set[tuple[str, str, bool]]:
@@ -30,7 +25,6 @@ def database_kinds(tmp_path: Path, *steps) -> set[tuple[str, str, bool]]:
     for step in steps:
         step(new_root)
     report = diff_specs(load_spec(edits.SPEC), load_spec(new_root))
-    assert "database" not in report.skipped
     return {
         (change.kind, change.subject, change.breaking)
         for change in report.changes

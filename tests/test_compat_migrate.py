@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import compat_edits as edits
+import psycopg
 import pytest
+from click.testing import CliRunner
 
-pytest.importorskip(
-    "mlspec.generate.sql", reason="the SQL generator (mlspec.generate.sql) is missing"
-)
-pytest.importorskip(
-    "mlspec.store", reason="the PostgreSQL store (mlspec.store) is missing"
-)
-
-import compat_edits as edits  # noqa: E402
-import psycopg  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-
-from mlspec import store  # noqa: E402
-from mlspec.cli import main  # noqa: E402
-from mlspec.compat.database import generated_schema  # noqa: E402
-from mlspec.compat.migrate import migration_sql  # noqa: E402
-from mlspec.spec import load_spec  # noqa: E402
+from mlspec import store
+from mlspec.cli import main
+from mlspec.compat.database import generated_schema, schema_diff
+from mlspec.compat.ddl import parse_schema
+from mlspec.compat.migrate import migration_sql, render_migration
+from mlspec.spec import load_spec
 
 pytestmark = pytest.mark.postgres
 
@@ -177,3 +170,41 @@ def test_same_spec_is_empty_transaction():
     script = migration_sql(load_spec(), load_spec())
 
     assert script.split("\n\n")[1:] == ["BEGIN;", "COMMIT;\n"]
+
+
+def test_renames_and_new_table_on_postgres(pg_dsn):
+    old = """
+CREATE TABLE IF NOT EXISTS parent (
+    parent_id text NOT NULL,
+    CONSTRAINT parent_pkey PRIMARY KEY (parent_id)
+);
+CREATE TABLE IF NOT EXISTS item (
+    item_id text NOT NULL,
+    parent_id text NOT NULL,
+    CONSTRAINT item_pkey PRIMARY KEY (item_id),
+    CONSTRAINT item_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES parent (parent_id)
+);
+CREATE INDEX IF NOT EXISTS item_parent_id_idx ON item (parent_id);
+"""
+    new = (
+        old.replace("EXISTS parent (", "EXISTS owner (")
+        .replace("REFERENCES parent (", "REFERENCES owner (")
+        .replace("parent_pkey", "owner_pkey")
+        + "CREATE TABLE IF NOT EXISTS extra (extra_id text NOT NULL,"
+        " CONSTRAINT extra_pkey PRIMARY KEY (extra_id));\n"
+    )
+    script = render_migration(schema_diff(parse_schema(old), parse_schema(new)))
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(old)
+        conn.execute("INSERT INTO parent VALUES ('p1')")
+        conn.execute("INSERT INTO item VALUES ('i1', 'p1')")
+        conn.execute(script)
+
+        rows = conn.execute("SELECT item_id, parent_id FROM item").fetchall()
+        owners = conn.execute("SELECT parent_id FROM owner").fetchall()
+        extra = conn.execute("SELECT count(*) FROM extra").fetchone()
+
+    assert rows == [("i1", "p1")]
+    assert owners == [("p1",)]
+    assert extra == (0,)

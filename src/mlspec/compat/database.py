@@ -27,6 +27,7 @@ from mlspec.compat.ddl import (
     sql_text,
 )
 from mlspec.errors import SpecError
+from mlspec.generate.sql import generate_sql
 from mlspec.spec import Spec
 
 DB = Audience.DATABASE
@@ -57,12 +58,7 @@ class SchemaDiff:
 
 
 def generated_schema(spec: Spec) -> DatabaseSchema:
-    """Generate the PostgreSQL schema of ``spec`` and parse it.
-
-    Raises ``ImportError`` when the SQL generator is not installed.
-    """
-    from mlspec.generate.sql import generate_sql
-
+    """Generate the PostgreSQL schema of ``spec`` and parse it."""
     # NOTE: both versions use the installed generator and table mapping, so
     # an edit to generators/sql/tables.yaml between two revisions is not seen.
     # Lossy mappings do not matter here: both versions go through the same generator.

@@ -22,6 +22,7 @@ from referencing.jsonschema import DRAFT202012
 from mlspec.compat.changes import Audience, Change
 from mlspec.compat.documents import entity_changes
 from mlspec.compat.fields import EntityFields, SchemaWalker
+from mlspec.generate.openapi import OUTPUT_PATH, generate_openapi
 from mlspec.spec import Spec, escape_pointer
 
 API = Audience.API
@@ -86,12 +87,7 @@ class Operation:
 
 
 def openapi_document(spec: Spec) -> dict[str, Any]:
-    """Generate the OpenAPI document of ``spec`` and parse it.
-
-    Raises ``ImportError`` when the OpenAPI generator is not installed.
-    """
-    from mlspec.generate.openapi import OUTPUT_PATH, generate_openapi
-
+    """Generate the OpenAPI document of ``spec`` and parse it."""
     # Lossy mappings do not matter here: both versions go through the same generator.
     text = generate_openapi(spec, lambda location, message: None)[OUTPUT_PATH]
     return yaml.safe_load(text)
