@@ -248,3 +248,33 @@ def test_command_without_steps(tmp_path, old_document):
 
     assert result.exit_code == 1
     assert "no upgrade step from spec 0.9 towards 1.0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"spec_version": "0.9", "experiment_management": 5},
+        {"spec_version": "0.9", "experiment_management": {"runs": "x"}},
+        {"spec_version": "0.9", "experiment_management": {"runs": [1, None]}},
+        {"spec_version": "0.9", "model_serving": None},
+    ],
+)
+def test_malformed_sections_are_left_alone(document):
+    result = upgrade_document(document, "1.0", [STEP_09])
+
+    assert result.document == {**document, "spec_version": "1.0"}
+    assert result.edits == []
+
+
+def test_list_into_non_object_section():
+    document = {
+        "spec_version": "0.9",
+        "model_serving": {"deployments": []},
+    }
+    step = UpgradeStep(
+        "0.9", "1.0", (RenameList("model_serving/deployments", "other/deployments"),)
+    )
+    document["other"] = 3
+
+    with pytest.raises(UpgradeError, match="/other: cannot move list"):
+        upgrade_document(document, "1.0", [step])

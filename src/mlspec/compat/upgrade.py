@@ -36,7 +36,10 @@ class Operation(Protocol):
 def _entities(document: dict[str, Any], entities: str) -> list[tuple[str, dict]]:
     """Return ``(pointer, entity)`` for each object in the list at ``section/list``."""
     section, list_name = entities.split("/")
-    items = (document.get(section) or {}).get(list_name) or []
+    container = document.get(section)
+    items = container.get(list_name) if isinstance(container, dict) else None
+    if not isinstance(items, list):
+        return []
     return [
         (join_pointer([section, list_name, index]), item)
         for index, item in enumerate(items)
@@ -93,6 +96,10 @@ class RenameList:
         if not isinstance(source, dict) or old_list not in source:
             return
         target = document.setdefault(new_section, {})
+        if not isinstance(target, dict):
+            raise UpgradeError(
+                f"/{new_section}: cannot move list {self.old} into it: not an object"
+            )
         if new_list in target:
             raise UpgradeError(
                 f"/{self.new}: cannot rename list {self.old} to {self.new}: both are set"
