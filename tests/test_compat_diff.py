@@ -328,3 +328,45 @@ def test_broken_spec_folder(tmp_path):
 
     assert result.exit_code == 2
     assert "run.schema.json: cannot read schema" in result.stderr
+
+
+def test_union_branch_inner_change(tmp_path):
+    def tighten_step(root):
+        edits.edit_json(
+            root,
+            edits.RUN,
+            lambda schema: schema["$defs"]["MetricPoint"]["properties"]["step"].update(
+                minimum=0
+            ),
+        )
+
+    report = diff_after(tmp_path, tighten_step)
+
+    assert kinds(report, "documents") == {
+        ("range-tightened", "run.metrics.anyOf[1].[].step", True)
+    }
+
+
+def test_union_branch_removed(tmp_path):
+    edit = lambda root: edits.edit_json(  # noqa: E731
+        root, edits.DEFS, lambda schema: schema["$defs"]["tags"]["anyOf"].pop()
+    )
+
+    report = diff_after(tmp_path, edit)
+    changes = kinds(report, "documents")
+
+    assert ("union-changed", "run.tags", True) in changes
+    assert ("type-narrowed", "run.tags", True) in changes
+    assert {kind for kind, _, _ in changes} == {"union-changed", "type-narrowed"}
+
+
+def test_union_branch_added(tmp_path):
+    edit = lambda root: edits.edit_json(  # noqa: E731
+        root,
+        edits.DEFS,
+        lambda schema: schema["$defs"]["tags"]["anyOf"].append({"type": "string"}),
+    )
+
+    report = diff_after(tmp_path, edit)
+
+    assert ("union-changed", "run.tags", False) in kinds(report, "documents")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlspec.compat.changes import Audience, Change
-from mlspec.compat.fields import BOUNDS, EntityFields, Field
+from mlspec.compat.fields import BOUNDS, ITEMS, VALUES, EntityFields, Field
 
 DOCS = Audience.DOCUMENTS
 
@@ -83,19 +83,34 @@ def entity_changes(old: EntityFields, new: EntityFields) -> Iterator[Change]:
     for path, old_field in old.fields.items():
         new_field = new.fields.get(path)
         if new_field is None:
-            if _parent_present(path, new):
+            if _parent_present(path, new) and not _is_structural(path):
                 yield _removed(new.kind, old_field, _parent_closed(path, old))
             continue
         yield from compare_fields(new.kind, old_field, new_field)
 
     for path, new_field in new.fields.items():
-        if path not in old.fields and _parent_present(path, old):
+        if (
+            path not in old.fields
+            and _parent_present(path, old)
+            and not _is_structural(path)
+        ):
             yield _added(new.kind, new_field)
 
 
 def _parent_present(path: tuple[str, ...], entity: EntityFields) -> bool:
     """Report a field only where its parent exists in both versions, not once per descendant."""
     return len(path) <= 1 or path[:-1] in entity.fields
+
+
+def _is_structural(path: tuple[str, ...]) -> bool:
+    """Tell whether ``path`` is a union branch, array items or map values.
+
+    These appear and disappear with a change of the parent's type or union,
+    which is reported on the parent.
+    """
+    if not path:
+        return False
+    return path[-1] in (ITEMS, VALUES) or path[-1].startswith(("anyOf[", "oneOf["))
 
 
 def _parent_closed(path: tuple[str, ...], entity: EntityFields) -> bool:
@@ -175,13 +190,25 @@ def compare_fields(kind: str, old: Field, new: Field) -> Iterator[Change]:
     if old.closed and not new.closed:
         yield change("object-opened", False, "additional properties are now allowed")
     if old.union != new.union:
-        # NOTE: branches of a union are not compared one by one, so any change
-        # to them is reported as breaking even when it only widens.
-        yield change("union-changed", True, "the anyOf/oneOf branches changed")
+        yield _union_change(old, new, change)
     if old.default != new.default:
         yield change(
             "default-changed", False, f"default {old.default} -> {new.default}"
         )
+
+
+def _union_change(old: Field, new: Field, change) -> Change:
+    """Classify a union whose keyword or number of branches changed.
+
+    Branches are paired by position, so a branch inserted before others
+    shifts the pairs. More branches with the same keyword is a widening.
+    """
+    before, after = old.union or "none:1", new.union or "none:1"
+    old_keyword, old_count = before.split(":")
+    new_keyword, new_count = after.split(":")
+    widened = old_keyword == new_keyword and int(new_count) > int(old_count)
+    message = f"union {before} -> {after}"
+    return change("union-changed", not widened, message)
 
 
 def _covers(types: frozenset[str], json_type: str) -> bool:

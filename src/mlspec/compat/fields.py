@@ -53,7 +53,8 @@ class Field:
     text_rules: dict[str, str] = field(default_factory=dict)
     default: str | None = None
     closed: bool = False
-    # Canonical JSON of an anyOf/oneOf whose branches are not just "X or null".
+    # "anyOf:N" for an anyOf (or oneOf) of N branches that is not just "X or
+    # null". Each branch is a field of its own at path + ("anyOf[i]",).
     union: str | None = None
 
     @property
@@ -136,12 +137,19 @@ class SchemaWalker:
                 branch, base, f"{pointer}/{keyword}/{index}"
             )
             _apply_keywords(field_, resolved)
-            field_.types = field_.types | {"null"}
+            if len(merged[keyword]) > 1:
+                field_.types = field_.types | {"null"}
             self._walk_children(resolved, branch_base, branch_pointer, path)
             return
-        field_.union = json.dumps(
-            [self._expand(branch, base) for _, branch in branches], sort_keys=True
-        )
+        field_.union = f"{keyword}:{len(branches)}"
+        branch_types: set[str] = set()
+        for index, branch in branches:
+            branch_path = (*path, f"{keyword}[{index}]")
+            self.walk(branch, base, f"{pointer}/{keyword}/{index}", branch_path, True)
+            branch_types |= self.fields[branch_path].types
+        if "type" not in merged:
+            nullable = len(branches) < len(merged[keyword])
+            field_.types = frozenset(branch_types | ({"null"} if nullable else set()))
 
     def _walk_children(
         self, schema: dict, base: str, pointer: str, path: tuple[str, ...]
@@ -183,21 +191,6 @@ class SchemaWalker:
                 else {}
             )
         return merged, base, pointer
-
-    def _expand(self, schema: Any, base: str, depth: int = 0) -> Any:
-        """Inline every ``$ref`` so two unions compare by content, not by file."""
-        if depth > 20:
-            return "..."
-        if isinstance(schema, dict):
-            merged, new_base, _ = self._merge_refs(schema, base, "")
-            return {
-                key: self._expand(value, new_base, depth + 1)
-                for key, value in merged.items()
-                if key not in ("description", "title", "$id", "$schema", "$defs")
-            }
-        if isinstance(schema, list):
-            return [self._expand(item, base, depth + 1) for item in schema]
-        return schema
 
 
 def _non_null_branches(schema: dict) -> list[tuple[int, Any]] | None:

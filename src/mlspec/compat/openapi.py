@@ -46,7 +46,7 @@ _REQUEST_KINDS: dict[str, tuple[str, bool | None]] = {
     "pattern-changed": ("request-pattern-changed", None),
     "format-changed": ("request-format-changed", None),
     "object-closed": ("request-object-closed", True),
-    "union-changed": ("schema-union-changed", True),
+    "union-changed": ("schema-union-changed", None),
 }
 _RESPONSE_KINDS: dict[str, tuple[str, bool | None]] = {
     "field-removed": ("response-field-removed", True),
