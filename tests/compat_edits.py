@@ -119,7 +119,7 @@ def bump_major(root: Path) -> None:
     edit_json(
         root,
         DOCUMENT,
-        lambda schema: schema["properties"]["spec_version"].update(const="2.0"),
+        lambda schema: schema["properties"]["spec_version"].update(default="2.0"),
     )
 
 
@@ -127,7 +127,7 @@ def bump_minor(root: Path) -> None:
     edit_json(
         root,
         DOCUMENT,
-        lambda schema: schema["properties"]["spec_version"].update(const="1.1"),
+        lambda schema: schema["properties"]["spec_version"].update(default="1.1"),
     )
 
 

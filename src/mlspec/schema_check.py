@@ -267,8 +267,10 @@ def _describe(error: ValidationError, pointer: str) -> list[tuple[str, str, str,
             for extra in extras
             if not extra.startswith("x-")
         ]
-    if keyword == "const" and pointer == "/spec_version":
-        message = f"spec_version {shorten(value)} is not known to this mlspec, which reads {expected!r}"
+    if keyword in ("const", "pattern") and pointer == "/spec_version":
+        message = (
+            f"spec_version {shorten(value)} is not a MAJOR.MINOR version such as '1.0'"
+        )
         return [(pointer, "spec-version-unknown", message, False)]
     return [(pointer, *_describe_value(keyword, expected, value), False)]
 

@@ -67,7 +67,7 @@ class Spec:
 
     @property
     def version(self) -> str:
-        return self.document_schema["properties"]["spec_version"]["const"]
+        return self.document_schema["properties"]["spec_version"]["default"]
 
     def entity(self, kind: str) -> EntityKind:
         """Look up an entity by its kind (``run``) or list name (``runs``)."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mlspec.compat.versions import version_message
 from mlspec.errors import InputError, UsageError
 from mlspec.findings import RULES, Finding, Severity, sort_key
 from mlspec.reader import (
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml", ".jsonl", ".ndjson")
 
 PROFILES = ("default", "strict")
+
+VERSION_PATTERN = re.compile(r"[0-9]+\.[0-9]+")
 
 SeverityConfig = dict[str, str]
 """Rule code to ``"error"``, ``"warning"`` or ``"off"``, for the configurable rules."""
@@ -320,14 +324,37 @@ def _validate_parsed(
 
     instance = parsed.instance
     found = schema_findings(spec, spec.document_uri, instance, parsed.name)
-    if isinstance(instance, dict) and "spec_version" not in instance:
-        found.append(_version_missing(parsed.name))
+    found.extend(_version_findings(spec, instance, parsed.name))
     checker = RuleChecker(parsed.name, strict_ids=strict_ids)
     for kind, entity, pointer, id_field in iter_document_entities(spec, instance):
         checker.add(kind, entity, pointer, id_field)
     found.extend(checker.finish())
     report.findings.extend(_locate(found, parsed.locator))
     return report
+
+
+def _version_findings(spec: Spec, instance: Any, name: str) -> list[Finding]:
+    """Report a missing spec_version, or one this mlspec cannot read."""
+    if not isinstance(instance, dict):
+        return []
+    if "spec_version" not in instance:
+        return [_version_missing(name)]
+    declared = instance["spec_version"]
+    if not isinstance(declared, str) or not VERSION_PATTERN.fullmatch(declared):
+        return []
+    message = version_message(declared, spec.version)
+    if message is None:
+        return []
+    rule = "spec-version-unknown"
+    return [
+        Finding(
+            file=name,
+            pointer="/spec_version",
+            rule=rule,
+            severity=RULES[rule].severity,
+            message=message,
+        )
+    ]
 
 
 def _version_missing(name: str) -> Finding:
@@ -381,7 +408,10 @@ def _validate_record(
             )
         ]
     if set(entity) <= {"spec_version"}:
-        return schema_findings(spec, spec.document_uri, entity, record.name)
+        found = schema_findings(spec, spec.document_uri, entity, record.name)
+        if "spec_version" in entity:
+            found.extend(_version_findings(spec, entity, record.name))
+        return found
 
     entity = dict(entity)
     kind = entity.pop("kind", None)
