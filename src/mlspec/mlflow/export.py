@@ -1,0 +1,682 @@
+"""Export an mlspec document into an MLflow tracking store.
+
+The export first checks the whole document against MLflow's limits and
+stops, having written nothing, when any check fails. It then writes
+experiments, runs (parents before their children), training definitions,
+registered models and their versions through ``MlflowClient``.
+
+Every entity carries its mlspec id in the ``mlspec.id`` tag. A second
+export of the same document finds the entities it wrote the first time by
+that tag and updates them instead of creating duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from mlspec.errors import MlspecError
+from mlspec.findings import Finding, Severity
+from mlspec.mlflow import mapping
+from mlspec.mlflow.checks import check_document
+from mlspec.mlflow.report import ConversionReport
+from mlspec.mlflow.runtime import require_mlflow
+from mlspec.spec import join_pointer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TRAINING_EXPERIMENT = "mlspec-training-definitions"
+
+# Sections and lists that MLflow has no place for.
+UNSUPPORTED_LISTS = (
+    ("experiment_management", "experiment_comparisons"),
+    ("model_training", "training_runs"),
+    ("model_training", "training_metrics"),
+    ("model_registry", "model_metadata"),
+    ("model_serving", "model_deployments"),
+    ("model_serving", "model_apis"),
+    ("model_serving", "model_monitoring"),
+)
+
+
+class ExportError(MlspecError):
+    """The document breaks MLflow's limits; nothing was written."""
+
+    exit_code = 1
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        first = findings[0]
+        super().__init__(
+            f"{len(findings)} value(s) that MLflow would reject, nothing was written; "
+            f"first: {first.pointer}: {first.message} [{first.rule}]"
+        )
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Settings of one export."""
+
+    tracking_uri: str
+    registry_uri: str | None = None
+    base_dir: Path = Path(".")
+    artifact_root: str | None = None
+    training_experiment: str = DEFAULT_TRAINING_EXPERIMENT
+
+
+def export_document(
+    document: dict[str, Any],
+    tracking_uri: str,
+    *,
+    source: str = "<document>",
+    base_dir: Path | None = None,
+    registry_uri: str | None = None,
+    artifact_root: str | None = None,
+    training_experiment: str = DEFAULT_TRAINING_EXPERIMENT,
+) -> ConversionReport:
+    """Write ``document`` into the tracking store at ``tracking_uri``.
+
+    ``base_dir`` is the folder that relative artifact paths are resolved
+    against (the document's folder). Raises ``ExportError`` with the
+    findings, before any write, when a value breaks MLflow's limits.
+    """
+    findings = check_document(document, source)
+    if findings:
+        raise ExportError(findings)
+
+    mlflow = require_mlflow()
+    options = ExportOptions(
+        tracking_uri=tracking_uri,
+        registry_uri=registry_uri or tracking_uri,
+        base_dir=base_dir or Path("."),
+        artifact_root=artifact_root or default_artifact_root(tracking_uri),
+        training_experiment=training_experiment,
+    )
+    report = ConversionReport("export", source, tracking_uri, mlflow.__version__)
+    _Exporter(options, report).export(document)
+    log.info("exported %s to %s", source, tracking_uri)
+    return report
+
+
+def default_artifact_root(tracking_uri: str) -> str | None:
+    """Return an ``mlartifacts`` folder beside a SQLite database, or None for MLflow's default.
+
+    MLflow's own default for a database store is ``./mlartifacts`` in the
+    current directory, which would scatter artifacts wherever the command runs.
+    """
+    if not tracking_uri.startswith("sqlite:///"):
+        return None
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    if not tracking_uri.startswith("sqlite:////"):
+        database = Path.cwd() / database
+    return (database.parent / "mlartifacts").as_uri()
+
+
+class _Exporter:
+    """Writes one document; keeps the id map and the report as it goes."""
+
+    def __init__(self, options: ExportOptions, report: ConversionReport) -> None:
+        from mlflow import MlflowClient
+
+        self.options = options
+        self.report = report
+        self.client = MlflowClient(options.tracking_uri, options.registry_uri)
+        self.id_map = report.id_map
+        self.experiments_by_tag = self._index_experiments()
+
+    def export(self, document: dict[str, Any]) -> None:
+        management = document.get("experiment_management") or {}
+        for index, experiment in enumerate(management.get("experiments") or []):
+            self.experiment(experiment, index)
+
+        runs = management.get("runs") or []
+        self.run_index = self._index_runs(self.id_map.values())
+        for index in _parents_first(runs):
+            self.run(runs[index], index)
+
+        training = document.get("model_training") or {}
+        definitions = training.get("training_definitions") or []
+        if definitions:
+            self.training_definitions(definitions)
+
+        registry = document.get("model_registry") or {}
+        models = registry.get("registered_models") or []
+        names = {model["model_id"]: model["model_name"] for model in models}
+        for index, model in enumerate(models):
+            self.registered_model(model, index)
+        versions = registry.get("model_versions") or []
+        order = sorted(range(len(versions)), key=lambda i: _version_key(versions[i]))
+        for index in order:
+            self.model_version(versions[index], index, names)
+
+        self.report_unsupported(document)
+
+    # Experiments.
+
+    def _index_experiments(self) -> dict[str, Any]:
+        from mlflow.entities import ViewType
+
+        experiments = self.client.search_experiments(view_type=ViewType.ALL)
+        return {
+            experiment.tags[mapping.TAG_ID]: experiment
+            for experiment in experiments
+            if mapping.TAG_ID in experiment.tags
+        }
+
+    def experiment(self, experiment: dict[str, Any], index: int) -> None:
+        pointer = join_pointer(("experiment_management", "experiments", index))
+        mlspec_id = experiment["experiment_id"]
+        tags = mapping.tags_to_mlflow(experiment.get("experiment_tags"))
+        tags.update(_stored_fields(experiment, mlspec_id))
+        tags.update(_optional_tags(
+            {mapping.TAG_NOTE: experiment.get("experiment_description"),
+             mapping.TAG_TAGS_FORM: mapping.tags_form(experiment.get("experiment_tags"))}
+        ))
+        name = experiment["experiment_name"]
+        existing = self._existing_experiment(mlspec_id, name, pointer)
+        if existing is None:
+            location = self._artifact_location(mlspec_id)
+            new_id = self.client.create_experiment(name, location, tags)
+        else:
+            new_id = existing.experiment_id
+            self._update_experiment(existing, name, tags)
+        self.id_map[mlspec_id] = new_id
+        self.report.count("experiments")
+
+    def _existing_experiment(self, mlspec_id: str, name: str, pointer: str) -> Any:
+        existing = self.experiments_by_tag.get(mlspec_id)
+        if existing is None:
+            existing = self.client.get_experiment_by_name(name)
+            if existing is not None:
+                reason = f"an experiment named {name!r} exists; it was reused and retagged"
+                self.report.change(pointer + "/experiment_name", reason)
+        if existing is not None and existing.lifecycle_stage == "deleted":
+            self.client.restore_experiment(existing.experiment_id)
+            reason = f"experiment {existing.experiment_id} was deleted and has been restored"
+            self.report.change(pointer, reason)
+        return existing
+
+    def _update_experiment(self, existing: Any, name: str, tags: dict[str, str]) -> None:
+        if existing.name != name:
+            self.client.rename_experiment(existing.experiment_id, name)
+        for key, value in tags.items():
+            if existing.tags.get(key) != value:
+                self.client.set_experiment_tag(existing.experiment_id, key, value)
+
+    def _artifact_location(self, mlspec_id: str) -> str | None:
+        if self.options.artifact_root is None:
+            return None
+        folder = hashlib.sha256(mlspec_id.encode()).hexdigest()[:16]
+        return f"{self.options.artifact_root.rstrip('/')}/{folder}"
+
+    # Runs.
+
+    def _index_runs(self, experiment_ids: Any) -> dict[str, Any]:
+        """Return the runs in ``experiment_ids`` that carry an mlspec id, by that id."""
+        from mlflow.entities import ViewType
+
+        ids = sorted(set(experiment_ids))
+        if not ids:
+            return {}
+        index: dict[str, Any] = {}
+        page_token = None
+        while True:
+            page = self.client.search_runs(
+                ids, run_view_type=ViewType.ALL, max_results=1000, page_token=page_token
+            )
+            for run in page:
+                if mapping.TAG_ID in run.data.tags:
+                    index[run.data.tags[mapping.TAG_ID]] = run
+            page_token = page.token
+            if not page_token:
+                return index
+
+    def run(self, run: dict[str, Any], index: int) -> None:
+        pointer = join_pointer(("experiment_management", "runs", index))
+        experiment_id = self.id_map.get(run["experiment_id"])
+        if experiment_id is None:
+            reason = f"experiment {run['experiment_id']!r} is not in the document"
+            self.report.drop(pointer, reason)
+            return
+
+        run_id = self._open_run(run, experiment_id)
+        writer = _RunWriter(self, run_id, pointer)
+        writer.parameters(run.get("parameters") or {})
+        writer.metrics(run.get("metrics"), _default_point_time(run))
+        writer.artifacts(run.get("artifacts") or [])
+        writer.tags(self._run_tags(run))
+        writer.flush()
+        self._close_run(run_id, run, pointer)
+        self.id_map[run["run_id"]] = run_id
+        self.report.count("runs")
+
+    def _open_run(self, run: dict[str, Any], experiment_id: str) -> str:
+        existing = self.run_index.get(run["run_id"])
+        if existing is not None:
+            return existing.info.run_id
+        start = mapping.timestamp_to_ms(run["start_time"])
+        created = self.client.create_run(
+            experiment_id, start_time=start, run_name=run["run_name"] or None
+        )
+        return created.info.run_id
+
+    def _run_tags(self, run: dict[str, Any]) -> dict[str, str]:
+        tags = mapping.tags_to_mlflow(run.get("tags"))
+        tags[mapping.TAG_ID] = run["run_id"]
+        tags[mapping.TAG_RUN_NAME] = run["run_name"]
+        form = mapping.tags_form(run.get("tags"))
+        if form:
+            tags[mapping.TAG_TAGS_FORM] = form
+        parent = run.get("parent_run_id")
+        if parent is not None:
+            tags[mapping.TAG_PARENT_RUN] = self.id_map[parent]
+        return tags
+
+    def _close_run(self, run_id: str, run: dict[str, Any], pointer: str) -> None:
+        status = mapping.RUN_STATUS_TO_MLFLOW[run.get("run_status", "Running")]
+        _report_time_form(self.report, pointer + "/start_time", run["start_time"])
+        end_time = run.get("end_time")
+        if end_time is None:
+            self.client.update_run(run_id, status=status)
+            return
+        end_ms = mapping.timestamp_to_ms(end_time)
+        if end_ms == 0:
+            # MLflow's set_terminated reads end_time 0 as "now".
+            end_ms = 1
+            self.report.change(pointer + "/end_time", "epoch 0 is written as 1 ms")
+        self.client.set_terminated(run_id, status, end_ms)
+        _report_time_form(self.report, pointer + "/end_time", end_time)
+
+    # Training definitions.
+
+    def training_definitions(self, definitions: list[dict[str, Any]]) -> None:
+        experiment_id = self._training_experiment()
+        self.run_index.update(self._index_runs([experiment_id]))
+        for index, definition in enumerate(definitions):
+            self.training_definition(definition, index, experiment_id)
+
+    def _training_experiment(self) -> str:
+        name = self.options.training_experiment
+        existing = self.client.get_experiment_by_name(name)
+        tags = {mapping.TAG_KIND: mapping.KIND_TRAINING_EXPERIMENT}
+        if existing is not None:
+            if existing.lifecycle_stage == "deleted":
+                self.client.restore_experiment(existing.experiment_id)
+            self.client.set_experiment_tag(existing.experiment_id, mapping.TAG_KIND, tags[mapping.TAG_KIND])
+            return existing.experiment_id
+        return self.client.create_experiment(name, self._artifact_location(name), tags)
+
+    def training_definition(
+        self, definition: dict[str, Any], index: int, experiment_id: str
+    ) -> None:
+        pointer = join_pointer(("model_training", "training_definitions", index))
+        mlspec_id = definition["definition_id"]
+        existing = self.run_index.get(mlspec_id)
+        if existing is None:
+            name = definition["definition_name"]
+            run_id = self.client.create_run(experiment_id, run_name=name).info.run_id
+        else:
+            run_id = existing.info.run_id
+
+        parameters: dict[str, str] = {}
+        for section in ("model_architecture", "training_config", "data_config"):
+            if section in definition:
+                parameters.update(mapping.flatten(definition[section], section))
+        tags = {
+            mapping.TAG_ID: mlspec_id,
+            mapping.TAG_KIND: mapping.KIND_TRAINING_DEFINITION,
+            mapping.TAG_RUN_NAME: definition["definition_name"],
+        }
+        encoded = mapping.encode_json_tag(definition)
+        if len(encoded) <= mapping.MAX_TAG_VALUE_LENGTH:
+            tags[mapping.TAG_DEFINITION] = encoded
+        else:
+            reason = (
+                f"the definition is {len(encoded)} characters as JSON, more than an MLflow "
+                "tag holds, so only its flattened parameters were written"
+            )
+            self.report.change(pointer, reason)
+
+        writer = _RunWriter(self, run_id, pointer)
+        writer.parameters(parameters, typed=False)
+        writer.tags(tags)
+        writer.flush()
+        self.client.update_run(run_id, status="FINISHED")
+        self.id_map[mlspec_id] = run_id
+        self.report.count("training definitions")
+
+    # Registry.
+
+    def registered_model(self, model: dict[str, Any], index: int) -> None:
+        from mlflow.exceptions import MlflowException
+
+        name = model["model_name"]
+        tags = mapping.tags_to_mlflow(model.get("model_tags"))
+        tags.update(_stored_fields(model, model["model_id"]))
+        form = mapping.tags_form(model.get("model_tags"))
+        if form:
+            tags[mapping.TAG_TAGS_FORM] = form
+        description = model.get("model_description")
+        try:
+            existing = self.client.get_registered_model(name)
+        except MlflowException:
+            existing = None
+        if existing is None:
+            self.client.create_registered_model(name, tags, description)
+        else:
+            if (existing.description or None) != description:
+                self.client.update_registered_model(name, description or "")
+            for key, value in tags.items():
+                if existing.tags.get(key) != value:
+                    self.client.set_registered_model_tag(name, key, value)
+        self.id_map[model["model_id"]] = name
+        self.report.count("registered models")
+
+    def model_version(self, version: dict[str, Any], index: int, names: dict) -> None:
+        pointer = join_pointer(("model_registry", "model_versions", index))
+        name = names.get(version["model_id"])
+        if name is None:
+            self.report.drop(pointer, f"model {version['model_id']!r} is not in the document")
+            return
+
+        number = self._find_version(name, version["version_id"])
+        if number is None:
+            number = self._create_version(name, version, pointer)
+        self._set_stage(name, number, version.get("version_stage", "None"))
+        for alias in version.get("aliases") or []:
+            self.client.set_registered_model_alias(name, alias, number)
+        self.id_map[version["version_id"]] = f"{name}/{number}"
+        self.report.count("model versions")
+
+    def _find_version(self, name: str, mlspec_id: str) -> str | None:
+        quoted = name.replace("'", "\\'")
+        for existing in self.client.search_model_versions(f"name = '{quoted}'"):
+            if existing.tags.get(mapping.TAG_ID) == mlspec_id:
+                return str(existing.version)
+        return None
+
+    def _create_version(self, name: str, version: dict[str, Any], pointer: str) -> str:
+        run_id = self.id_map.get(version["run_id"])
+        if run_id is None:
+            reason = f"run {version['run_id']!r} was not exported, so the version has no run link"
+            self.report.drop(pointer + "/run_id", reason)
+        source = _map_run_uri(version["model_uri"], version["run_id"], run_id)
+        tags = _stored_fields(version, version["version_id"])
+        tags[mapping.TAG_MODEL_FORMAT] = version["model_format"]
+        created = self.client.create_model_version(
+            name, source, run_id, tags, description=version.get("version_description")
+        )
+        number = str(created.version)
+        if int(number) != version["version_number"]:
+            reason = (
+                f"MLflow numbers versions itself: version {version['version_number']} "
+                f"became version {number}"
+            )
+            self.report.change(pointer + "/version_number", reason)
+        return number
+
+    def _set_stage(self, name: str, number: str, stage: str) -> None:
+        current = self.client.get_model_version(name, number).current_stage
+        if current == stage:
+            return
+        # Stages are deprecated since MLflow 2.9 but still stored; the
+        # deprecation warning is not useful to mlspec users.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            self.client.transition_model_version_stage(name, number, stage)
+
+    # Everything else.
+
+    def report_unsupported(self, document: dict[str, Any]) -> None:
+        for section, list_name in UNSUPPORTED_LISTS:
+            entities = (document.get(section) or {}).get(list_name) or []
+            for index in range(len(entities)):
+                pointer = join_pointer((section, list_name, index))
+                self.report.drop(pointer, f"MLflow has no equivalent of {list_name}")
+        for key in document:
+            if key.startswith("x-"):
+                self.report.drop(join_pointer((key,)), "extension fields are not exported")
+
+
+class _RunWriter:
+    """Collects params, metrics and tags of one run and writes them with ``log_batch``."""
+
+    def __init__(self, exporter: _Exporter, run_id: str, pointer: str) -> None:
+        self.exporter = exporter
+        self.client = exporter.client
+        self.report = exporter.report
+        self.run_id = run_id
+        self.pointer = pointer
+        existing = exporter.client.get_run(run_id).data
+        self.existing_params = existing.params
+        self.existing_metric_keys = set(existing.metrics)
+        self.new_params: list[Any] = []
+        self.new_metrics: list[Any] = []
+        self.pending_tags: dict[str, str] = {}
+
+    def parameters(self, parameters: dict[str, Any], typed: bool = True) -> None:
+        from mlflow.entities import Param
+
+        types: dict[str, str] = {}
+        for key, value in parameters.items():
+            text = mapping.parameter_to_string(value)
+            type_name = mapping.parameter_type(value) if typed else None
+            if type_name:
+                types[key] = type_name
+            old = self.existing_params.get(key)
+            if old is None:
+                self.new_params.append(Param(key, text))
+            elif old != text:
+                reason = f"MLflow keeps the earlier value {old!r}; parameters cannot change"
+                self.report.drop(f"{self.pointer}/parameters/{key}", reason)
+        if types:
+            self._json_tag(mapping.TAG_PARAMETER_TYPES, types, "/parameters")
+
+    def metrics(self, metrics: Any, default_ms: int) -> None:
+        from mlflow.entities import Metric
+
+        infinite: list[list[Any]] = []
+        for key, value, step, timestamp_ms in _metric_points(metrics, default_ms):
+            number = mapping.metric_to_float(value)
+            if value in ("Infinity", "-Infinity"):
+                infinite.append([key, step, timestamp_ms, value])
+            self.new_metrics.append(Metric(key, number, timestamp_ms, step))
+        self.new_metrics = self._new_metrics(self.new_metrics)
+        if infinite:
+            self._json_tag(mapping.TAG_INFINITE_METRICS, infinite, "/metrics")
+        _report_point_times(self.report, self.pointer, metrics)
+
+    def _new_metrics(self, metrics: list[Any]) -> list[Any]:
+        """Drop points that an earlier export already wrote, so a re-export adds none."""
+        if not self.existing_metric_keys:
+            return metrics
+        seen = set()
+        for key in self.existing_metric_keys:
+            for point in self.client.get_metric_history(self.run_id, key):
+                seen.add(_point_identity(point))
+        return [metric for metric in metrics if _point_identity(metric) not in seen]
+
+    def artifacts(self, artifacts: list[dict[str, Any]]) -> None:
+        logged: dict[str, dict[str, Any]] = {}
+        for index, artifact in enumerate(artifacts):
+            pointer = f"{self.pointer}/artifacts/{index}"
+            logged_path = self._log_artifact(artifact, pointer)
+            if logged_path is not None:
+                logged[logged_path] = {
+                    "id": artifact["artifact_id"],
+                    "type": artifact["artifact_type"],
+                    "path": artifact["artifact_path"],
+                }
+        if logged:
+            self._json_tag(mapping.TAG_ARTIFACTS, logged, "/artifacts")
+
+    def _log_artifact(self, artifact: dict[str, Any], pointer: str) -> str | None:
+        path_text = artifact["artifact_path"]
+        local = _local_path(path_text)
+        if local is None:
+            self.report.drop(pointer, f"{path_text} is not a local file, so it was not logged")
+            return None
+        if not local.is_absolute():
+            local = self.exporter.options.base_dir / local
+        if not local.exists():
+            self.report.drop(pointer, f"file {local} does not exist, so it was not logged")
+            return None
+
+        relative = Path(path_text)
+        if relative.is_absolute() or path_text.startswith("file:") or ".." in relative.parts:
+            relative = Path(local.name)
+        folder = relative.parent.as_posix()
+        if local.is_dir():
+            self.client.log_artifacts(self.run_id, str(local), relative.as_posix())
+        else:
+            self.client.log_artifact(self.run_id, str(local), None if folder == "." else folder)
+        size = artifact.get("artifact_size")
+        if local.is_file() and size is not None and size != local.stat().st_size:
+            reason = f"the file has {local.stat().st_size} bytes, not {size}"
+            self.report.change(pointer + "/artifact_size", reason)
+        self.report.count("artifacts")
+        return relative.as_posix()
+
+    def tags(self, tags: dict[str, str]) -> None:
+        self.pending_tags.update(tags)
+
+    def _json_tag(self, key: str, value: Any, field_pointer: str) -> None:
+        encoded = mapping.encode_json_tag(value)
+        if len(encoded) > mapping.MAX_TAG_VALUE_LENGTH:
+            reason = f"the {key} tag would exceed MLflow's tag length, so it was not written"
+            self.report.drop(self.pointer + field_pointer, reason)
+            return
+        self.pending_tags[key] = encoded
+
+    def flush(self) -> None:
+        from mlflow.entities import RunTag
+
+        tags = [RunTag(key, value) for key, value in self.pending_tags.items()]
+        for params, metrics, tags_batch in _batches(self.new_params, self.new_metrics, tags):
+            self.client.log_batch(self.run_id, metrics=metrics, params=params, tags=tags_batch)
+        self.report.count("parameters", len(self.new_params))
+        self.report.count("metric points", len(self.new_metrics))
+
+
+def _batches(params: list, metrics: list, tags: list) -> Iterator[tuple[list, list, list]]:
+    """Split params, metrics and tags into ``log_batch`` calls within MLflow's limits.
+
+    One call holds at most 100 params, 100 tags, 1000 metrics and 1000
+    entities in all.
+    """
+    params, metrics, tags = list(params), list(metrics), list(tags)
+    while params or metrics or tags:
+        batch_params = params[: mapping.MAX_PARAMS_TAGS_PER_BATCH]
+        batch_tags = tags[: mapping.MAX_PARAMS_TAGS_PER_BATCH]
+        room = mapping.MAX_ENTITIES_PER_BATCH - len(batch_params) - len(batch_tags)
+        batch_metrics = metrics[: min(room, mapping.MAX_METRICS_PER_BATCH)]
+        del params[: len(batch_params)]
+        del tags[: len(batch_tags)]
+        del metrics[: len(batch_metrics)]
+        yield batch_params, batch_metrics, batch_tags
+
+
+def _metric_points(metrics: Any, default_ms: int) -> Iterator[tuple[str, Any, int, int]]:
+    """Yield (key, value, step, timestamp ms) for a metric map or a list of points."""
+    if isinstance(metrics, dict):
+        for key, value in metrics.items():
+            yield key, value, 0, default_ms
+    elif isinstance(metrics, list):
+        for point in metrics:
+            timestamp = point.get("timestamp")
+            timestamp_ms = default_ms if timestamp is None else mapping.timestamp_to_ms(timestamp)
+            yield point["key"], point["value"], point.get("step", 0), timestamp_ms
+
+
+def _local_path(path_text: str) -> Path | None:
+    """Return the local path of an artifact, or None for a remote URI such as ``s3://``."""
+    parsed = urlparse(path_text)
+    if parsed.scheme == "file":
+        return Path(unquote(parsed.path))
+    # A Windows drive letter ("c:/data") parses as a one-letter scheme.
+    if len(parsed.scheme) > 1:
+        return None
+    return Path(path_text)
+
+
+def _point_identity(metric: Any) -> tuple:
+    value = metric.value
+    value_key = "NaN" if value != value else value
+    return metric.key, metric.step, metric.timestamp, value_key
+
+
+def _default_point_time(run: dict[str, Any]) -> int:
+    """Return the time of a point without a timestamp: end_time, else start_time."""
+    return mapping.timestamp_to_ms(run.get("end_time") or run["start_time"])
+
+
+def _stored_fields(entity: dict[str, Any], mlspec_id: str) -> dict[str, str]:
+    """Return the ``mlspec.*`` tags for fields that MLflow sets itself or does not have."""
+    return _optional_tags(
+        {
+            mapping.TAG_ID: mlspec_id,
+            mapping.TAG_CREATED_BY: entity.get("created_by"),
+            mapping.TAG_CREATED_AT: entity.get("created_at"),
+            mapping.TAG_UPDATED_AT: entity.get("updated_at"),
+        }
+    )
+
+
+def _optional_tags(tags: dict[str, str | None]) -> dict[str, str]:
+    return {key: value for key, value in tags.items() if value is not None}
+
+
+def _parents_first(runs: list[dict[str, Any]]) -> list[int]:
+    """Order run indices so that every parent comes before its children.
+
+    The checks have already rejected missing parents and cycles.
+    """
+    index_of = {run["run_id"]: index for index, run in enumerate(runs)}
+    order: list[int] = []
+    placed: set[int] = set()
+
+    def place(index: int) -> None:
+        if index in placed:
+            return
+        parent = runs[index].get("parent_run_id")
+        if parent is not None:
+            place(index_of[parent])
+        placed.add(index)
+        order.append(index)
+
+    for index in range(len(runs)):
+        place(index)
+    return order
+
+
+def _version_key(version: dict[str, Any]) -> tuple[str, int]:
+    return version["model_id"], version["version_number"]
+
+
+def _map_run_uri(uri: str, old_run_id: str, new_run_id: str | None) -> str:
+    """Rewrite ``runs:/<old id>/...`` to the run's new MLflow id."""
+    prefix = f"runs:/{old_run_id}/"
+    if new_run_id is not None and uri.startswith(prefix):
+        return f"runs:/{new_run_id}/" + uri.removeprefix(prefix)
+    return uri
+
+
+def _report_time_form(report: ConversionReport, pointer: str, text: str) -> None:
+    if mapping.timestamp_loses_precision(text):
+        report.change(pointer, f"{text}: MLflow stores milliseconds, finer digits are cut")
+    elif not mapping.timestamp_is_utc(text):
+        report.change(pointer, f"{text}: MLflow stores epoch milliseconds, read back in UTC")
+
+
+def _report_point_times(report: ConversionReport, pointer: str, metrics: Any) -> None:
+    if not isinstance(metrics, list):
+        return
+    for index, point in enumerate(metrics):
+        if "timestamp" in point:
+            _report_time_form(report, f"{pointer}/metrics/{index}/timestamp", point["timestamp"])
