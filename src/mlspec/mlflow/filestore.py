@@ -1,0 +1,136 @@
+"""Read-only access to MLflow FileStore folders (``mlruns/``).
+
+MLflow 3.x refuses a FileStore unless ``MLFLOW_ALLOW_FILE_STORE=true``,
+creates ``.trash/`` and ``models/`` in any FileStore it opens, and raises
+"Run not found" for run folders that lack ``metrics/``, ``params/`` or
+``artifacts/`` (stores kept in git lose their empty folders). So the
+importer never opens the source: it copies the store to a temporary folder,
+creates the missing empty folders in the copy and reads the copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from mlspec.errors import InputError
+
+log = logging.getLogger(__name__)
+
+RUN_FOLDERS = ("artifacts", "metrics", "params", "tags")
+# URI schemes of MLflow's database stores; anything else is read as a folder.
+DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+
+
+@dataclass
+class StoreCopy:
+    """A tracking store opened for reading.
+
+    ``root`` is the scratch copy of a FileStore (None for a database store),
+    and ``created_folders`` maps a run or logged-model id to the empty folders
+    created for it in the copy.
+    """
+
+    tracking_uri: str
+    root: Path | None = None
+    created_folders: dict[str, list[str]] = field(default_factory=dict)
+
+    def run_artifact_dir(self, experiment_id: str, run_id: str, deleted: bool) -> Path | None:
+        """Return the local artifacts folder of a run in the copy, if this is a FileStore."""
+        if self.root is None:
+            return None
+        base = self.root / ".trash" if deleted else self.root
+        folder = base / experiment_id / run_id / "artifacts"
+        if not folder.is_dir():
+            folder = self.root / experiment_id / run_id / "artifacts"
+        return folder
+
+
+def is_database_uri(source: str) -> bool:
+    """Return whether ``source`` is a database tracking URI rather than a folder."""
+    return urlparse(source).scheme in DATABASE_SCHEMES or "+" in urlparse(source).scheme
+
+
+def local_folder(source: str) -> Path:
+    """Return the ``mlruns/`` folder that a path or ``file:`` URI names.
+
+    A folder that contains ``mlruns/`` is accepted as well, as
+    ``mlflow migrate-filestore --source`` accepts it.
+    """
+    parsed = urlparse(source)
+    path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(source)
+    if not path.is_dir():
+        raise InputError(f"{source}: not a folder and not a database tracking URI")
+    if path.name != "mlruns" and (path / "mlruns").is_dir():
+        path = path / "mlruns"
+    return path
+
+
+@contextlib.contextmanager
+def open_store(source: str) -> Iterator[StoreCopy]:
+    """Yield a ``StoreCopy`` to read ``source`` from, without writing into ``source``."""
+    if is_database_uri(source):
+        yield StoreCopy(tracking_uri=source)
+        return
+
+    folder = local_folder(source)
+    with tempfile.TemporaryDirectory(prefix="mlspec-mlruns-") as scratch:
+        copy = Path(scratch) / "mlruns"
+        shutil.copytree(folder, copy, symlinks=True)
+        created = _create_missing_folders(copy)
+        log.info("reading a scratch copy of %s at %s", folder, copy)
+        with _file_store_allowed():
+            yield StoreCopy(copy.as_uri(), copy, created)
+
+
+def _create_missing_folders(root: Path) -> dict[str, list[str]]:
+    """Create the empty folders MLflow needs in every run and logged-model folder."""
+    created: dict[str, list[str]] = {}
+    for meta in root.glob("**/meta.yaml"):
+        folder = meta.parent
+        if not _is_run_like(folder, root):
+            continue
+        missing = [name for name in RUN_FOLDERS if not (folder / name).is_dir()]
+        for name in missing:
+            (folder / name).mkdir()
+        if missing:
+            created[folder.name] = missing
+    return created
+
+
+def _is_run_like(folder: Path, root: Path) -> bool:
+    """Return whether ``folder`` is a run or an MLflow 3 logged model, not an experiment.
+
+    Runs sit at ``<experiment>/<run>/``, logged models at
+    ``<experiment>/models/<model>/``, both possibly under ``.trash/``.
+    Registry folders under ``models/`` at the top are skipped.
+    """
+    parts = folder.relative_to(root).parts
+    if parts and parts[0] == ".trash":
+        parts = parts[1:]
+    if not parts or parts[0] == "models":
+        return False
+    return len(parts) == 2 or (len(parts) == 3 and parts[1] == "models")
+
+
+@contextlib.contextmanager
+def _file_store_allowed() -> Iterator[None]:
+    """Set ``MLFLOW_ALLOW_FILE_STORE=true`` for the duration of the read."""
+    name = "MLFLOW_ALLOW_FILE_STORE"
+    previous = os.environ.get(name)
+    os.environ[name] = "true"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
+
