@@ -1,7 +1,9 @@
 """mlspec: a JSON Schema specification of machine-learning metadata.
 
-The public API: ``validate`` checks a document and returns ``Finding``
-objects; ``load_spec`` returns the loaded schema files.
+The public API: ``validate`` checks a document and returns a
+``ValidationReport`` of ``Finding`` objects; ``read_document`` and
+``iter_records`` read documents into the in-memory form; ``load_spec``
+returns the loaded schema files.
 """
 
 from __future__ import annotations
@@ -10,18 +12,26 @@ __version__ = "1.0.0"
 
 from mlspec.errors import InputError, MlspecError, SpecError, UsageError
 from mlspec.findings import RULES, Finding, Severity
+from mlspec.reader import DocumentError, iter_records, read_document
 from mlspec.spec import SPEC_VERSION, Spec, load_spec
+from mlspec.validator import ValidationReport, validate, validate_paths
 
 __all__ = [
     "RULES",
     "SPEC_VERSION",
     "Finding",
+    "DocumentError",
     "InputError",
     "MlspecError",
     "Severity",
     "Spec",
     "SpecError",
     "UsageError",
+    "ValidationReport",
     "__version__",
+    "iter_records",
     "load_spec",
+    "read_document",
+    "validate",
+    "validate_paths",
 ]

@@ -11,7 +11,7 @@ import enum
 from dataclasses import asdict, dataclass, field
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How much a finding matters: errors make a document invalid."""
 
     ERROR = "error"
@@ -36,13 +36,17 @@ E, W = Severity.ERROR, Severity.WARNING
 
 RULES: dict[str, Rule] = _catalogue(
     # Reading the input.
-    Rule("io-unreadable", E, "The input cannot be read: missing, a directory or denied."),
+    Rule(
+        "io-unreadable", E, "The input cannot be read: missing, a directory or denied."
+    ),
     Rule("parse-encoding", E, "The input is not valid UTF-8."),
     Rule("parse-bom", W, "The input starts with a UTF-8 byte order mark."),
     Rule("parse-empty", E, "The input is empty."),
     Rule("parse-json", E, "The input is not well-formed JSON."),
     Rule("parse-yaml", E, "The input is not well-formed YAML."),
-    Rule("parse-non-finite", E, "A bare NaN or Infinity token, which JSON does not have."),
+    Rule(
+        "parse-non-finite", E, "A bare NaN or Infinity token, which JSON does not have."
+    ),
     Rule("parse-number-range", E, "A number too large for a double, such as 1e400."),
     Rule("parse-duplicate-key", E, "An object or mapping has the same key twice."),
     Rule("parse-too-deep", E, "Nesting deeper than the reader's limit."),
@@ -60,30 +64,82 @@ RULES: dict[str, Rule] = _catalogue(
     Rule("schema-pattern", E, "A string that does not match its pattern."),
     Rule("schema-unique-items", E, "A list that repeats an item."),
     Rule("schema-invalid", E, "Any other schema violation."),
-    Rule("number-not-finite", E, "NaN or an infinity where only a finite number is allowed."),
+    Rule(
+        "number-not-finite",
+        E,
+        "NaN or an infinity where only a finite number is allowed.",
+    ),
     Rule("timestamp-invalid", E, "A timestamp that is not an RFC 3339 date-time."),
     Rule("timestamp-naive", W, "A timestamp without a UTC offset, read as UTC."),
     Rule("spec-version-missing", W, "The document does not declare spec_version."),
-    Rule("spec-version-unknown", E, "The document declares a spec_version this mlspec does not know."),
+    Rule(
+        "spec-version-unknown",
+        E,
+        "The document declares a spec_version this mlspec does not know.",
+    ),
     # Cross-entity rules.
     Rule("id-duplicate", E, "Two entities of one list share an id."),
-    Rule("ref-unresolved", E, "A reference to an entity that the document does not contain."),
+    Rule(
+        "ref-unresolved",
+        E,
+        "A reference to an entity that the document does not contain.",
+    ),
     Rule("run-finished-no-end-time", E, "A Finished run without end_time.", True),
     Rule("run-finished-no-metric", E, "A Finished run without any metric.", True),
     Rule("time-end-before-start", E, "An end time earlier than its start time."),
-    Rule("duration-mismatch", E, "A duration that differs from end_time minus start_time."),
-    Rule("version-number-duplicate", E, "Two versions of one model with the same number."),
-    Rule("deployment-model-mismatch", E, "A deployment whose model_id is not its version's model."),
-    Rule("production-no-active-deployment", E, "A Production version without an Active deployment.", True),
+    Rule(
+        "duration-mismatch",
+        E,
+        "A duration that differs from end_time minus start_time.",
+    ),
+    Rule(
+        "version-number-duplicate", E, "Two versions of one model with the same number."
+    ),
+    Rule(
+        "deployment-model-mismatch",
+        E,
+        "A deployment whose model_id is not its version's model.",
+    ),
+    Rule(
+        "production-no-active-deployment",
+        E,
+        "A Production version without an Active deployment.",
+        True,
+    ),
     Rule("active-deployment-no-api", E, "An Active deployment without an API.", True),
-    Rule("active-deployment-no-monitoring", E, "An Active deployment without monitoring.", True),
+    Rule(
+        "active-deployment-no-monitoring",
+        E,
+        "An Active deployment without monitoring.",
+        True,
+    ),
     Rule("run-parent-cycle", E, "Nested runs whose parent links form a cycle."),
     Rule("alias-duplicate", E, "One alias on two versions of the same model."),
-    Rule("metadata-type-mismatch", E, "A metadata_value whose JSON type differs from metadata_type."),
-    Rule("autoscaling-min-above-max", E, "auto_scaling min_instances above max_instances."),
-    Rule("api-schema-invalid", E, "A request or response schema that is not valid JSON Schema."),
-    Rule("comparison-best-not-compared", E, "best_experiment_id is not among experiment_ids."),
-    Rule("id-pattern-strict", E, "An id that breaks the strict prefixed pattern (opt-in profile)."),
+    Rule(
+        "metadata-type-mismatch",
+        E,
+        "A metadata_value whose JSON type differs from metadata_type.",
+    ),
+    Rule(
+        "autoscaling-min-above-max",
+        E,
+        "auto_scaling min_instances above max_instances.",
+    ),
+    Rule(
+        "api-schema-invalid",
+        E,
+        "A request or response schema that is not valid JSON Schema.",
+    ),
+    Rule(
+        "comparison-best-not-compared",
+        E,
+        "best_experiment_id is not among experiment_ids.",
+    ),
+    Rule(
+        "id-pattern-strict",
+        E,
+        "An id that breaks the strict prefixed pattern (opt-in profile).",
+    ),
 )
 
 BUSINESS_RULES = tuple(code for code, rule in RULES.items() if rule.configurable)
@@ -123,9 +179,7 @@ class Finding:
         column = self.column if self.column is not None else 0
         pointer = self.pointer or "/"
         prefix = "" if self.severity is Severity.ERROR else f"{self.severity.value}: "
-        return (
-            f"{self.file}:{line}:{column}: {pointer}: {prefix}{self.message} [{self.rule}]"
-        )
+        return f"{self.file}:{line}:{column}: {pointer}: {prefix}{self.message} [{self.rule}]"
 
 
 def sort_key(finding: Finding) -> tuple[str, int, int, str, str]:

@@ -47,7 +47,7 @@ class EntityKind:
         return f"/{self.section}/{self.list_name}"
 
 
-@dataclass
+@dataclass(eq=False)
 class Spec:
     """The loaded spec: every schema file, its registry and the entity lists."""
 
@@ -98,7 +98,9 @@ def default_spec_dir() -> Path:
     source_tree = Path(__file__).resolve().parents[2] / "spec"
     if (source_tree / DOCUMENT_FILE).is_file():
         return source_tree
-    raise SpecError(f"no spec found: neither {packaged} nor {source_tree} has {DOCUMENT_FILE}")
+    raise SpecError(
+        f"no spec found: neither {packaged} nor {source_tree} has {DOCUMENT_FILE}"
+    )
 
 
 @cache
@@ -137,7 +139,9 @@ def _check_id(schema: dict[str, Any], relative: str) -> str:
     """Require an ``$id`` that ends with the file's path, so relative refs match the folders."""
     schema_id = schema.get("$id")
     if not isinstance(schema_id, str) or not schema_id.endswith("/" + relative):
-        raise SpecError(f"{relative}: $id must end with /{relative}, found {schema_id!r}")
+        raise SpecError(
+            f"{relative}: $id must end with /{relative}, found {schema_id!r}"
+        )
     return schema_id
 
 
@@ -145,12 +149,16 @@ def _refuse_retrieval(uri: str) -> referencing.Resource:
     raise referencing.exceptions.NoSuchResource(ref=uri)
 
 
-def _build_registry(files: dict[str, dict], uris: dict[str, str]) -> referencing.Registry:
+def _build_registry(
+    files: dict[str, dict], uris: dict[str, str]
+) -> referencing.Registry:
     resources = [
         (uris[relative], DRAFT202012.create_resource(schema))
         for relative, schema in files.items()
     ]
-    registry = referencing.Registry(retrieve=_refuse_retrieval).with_resources(resources)
+    registry = referencing.Registry(retrieve=_refuse_retrieval).with_resources(
+        resources
+    )
     return registry.crawl()
 
 
@@ -192,7 +200,9 @@ def _check_refs(spec: Spec) -> None:
             try:
                 resolver.lookup(ref)
             except referencing.exceptions.Unresolvable as error:
-                raise SpecError(f"{relative}#{pointer}: cannot resolve $ref {ref!r}") from error
+                raise SpecError(
+                    f"{relative}#{pointer}: cannot resolve $ref {ref!r}"
+                ) from error
 
 
 def _walk_refs(node: Any, pointer: str):

@@ -29,11 +29,17 @@ class MlspecGroup(click.Group):
 
 @click.group(cls=MlspecGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlspec")
-@click.option("-v", "--verbose", count=True, help="Log more: -v for INFO, -vv for DEBUG.")
+@click.option(
+    "-v", "--verbose", count=True, help="Log more: -v for INFO, -vv for DEBUG."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Log errors only.")
 def main(verbose: int, quiet: bool) -> None:
     """Validate, generate from, store and convert ML metadata documents."""
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
     logging.basicConfig(level=level, format="mlspec: %(levelname)s: %(message)s")
 
 

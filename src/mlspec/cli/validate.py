@@ -2,10 +2,95 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 import click
+
+from mlspec.findings import BUSINESS_RULES
+from mlspec.validator import ValidationReport, validate_paths
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
+    severities = {}
+    for value in values:
+        code, separator, level = value.partition("=")
+        if not separator:
+            raise click.BadParameter(f"{value!r} must look like RULE=error|warning|off")
+        severities[code.strip()] = level.strip()
+    return severities
 
 
 @click.command("validate")
-def validate_command() -> None:
-    """Validate ML metadata documents."""
-    raise NotImplementedError
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format of the findings.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    callback=_parse_severity,
+    metavar="RULE=LEVEL",
+    help=f"Set a business rule to error, warning or off (repeatable): {', '.join(BUSINESS_RULES)}.",
+)
+def validate_command(
+    paths: tuple[str, ...], output_format: str, strict: bool, severities: dict[str, str]
+) -> None:
+    """Validate ML metadata documents: JSON, YAML or JSON Lines files, folders, or - for stdin.
+
+    Exits 0 when every document is valid, 1 when any has an error, and 2
+    for a usage error or an input that cannot be read or parsed.
+    """
+    report = validate_paths(paths, severities=severities, strict=strict)
+    if output_format == "json":
+        click.echo(json.dumps(_as_json(report), indent=2, ensure_ascii=False))
+    else:
+        for finding in report.findings:
+            click.echo(finding.format_text())
+        click.echo(_summary(report), err=True)
+    sys.exit(exit_code(report))
+
+
+def exit_code(report: ValidationReport) -> int:
+    """Return the exit status: 2 when an input could not be read or parsed, else 1 or 0."""
+    if report.unreadable or any(
+        finding.rule.startswith(("io-", "parse-")) and finding.severity.value == "error"
+        for finding in report.findings
+    ):
+        return EXIT_UNREADABLE
+    return EXIT_VALID if report.valid else EXIT_INVALID
+
+
+def _summary(report: ValidationReport) -> str:
+    invalid = {finding.file for finding in report.errors}
+    files = len(report.files) or len(set(report.unreadable))
+    valid = max(files - len(invalid), 0)
+    return (
+        f"mlspec: checked {files} document(s): {valid} valid, {len(invalid)} invalid; "
+        f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
+
+
+def _as_json(report: ValidationReport) -> dict:
+    invalid = {finding.file for finding in report.errors}
+    return {
+        "valid": report.valid,
+        "documents": [
+            {"file": name, "valid": name not in invalid} for name in report.files
+        ],
+        "findings": [finding.to_dict() for finding in report.findings],
+        "summary": {
+            "documents": len(report.files),
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+        },
+    }

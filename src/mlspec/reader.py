@@ -1,0 +1,680 @@
+"""Read JSON, YAML and JSON Lines documents into mlspec's in-memory form.
+
+The in-memory form is plain JSON data in which the non-finite numbers NaN,
+Infinity and -Infinity are the strings ``"NaN"``, ``"Infinity"`` and
+``"-Infinity"``, the way documents write them. YAML scalars keep their
+source text where YAML would build something JSON does not have: a
+timestamp stays a string and every mapping key is the key's text.
+
+Problems that stop or taint reading become ``Finding`` objects with the
+line and column of the offending token: a bare ``NaN`` token (which
+Python's ``json`` module would silently accept), numbers beyond a double,
+duplicate keys, invalid UTF-8, nesting deeper than ``MAX_DEPTH`` and YAML
+aliases that expand beyond ``MAX_ALIAS_NODES``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from mlspec.errors import InputError, MlspecError
+from mlspec.findings import RULES, Finding
+from mlspec.positions import JsonLocator, LineIndex, MappingLocator, scan_json
+from mlspec.spec import escape_pointer
+
+MAX_DEPTH = 500
+"""Deepest nesting of arrays and objects a document may have."""
+
+MAX_ALIAS_NODES = 1_000_000
+"""Most values that YAML aliases may add by repeating anchored content."""
+
+NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+Format = Literal["json", "yaml", "jsonl"]
+
+_SUFFIXES: dict[str, Format] = {
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+
+
+class DocumentError(MlspecError):
+    """Raised when a document cannot be read; ``findings`` says why and where."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        first = findings[0]
+        super().__init__(first.format_text())
+
+
+@dataclass
+class ParsedDocument:
+    """A whole JSON or YAML document, or one JSON Lines record."""
+
+    name: str
+    instance: Any
+    locator: Any
+    findings: list[Finding] = field(default_factory=list)
+    line_offset: int = 0
+
+    @property
+    def readable(self) -> bool:
+        """Whether the instance can be validated: no finding stopped the reading."""
+        return self.instance is not _UNREADABLE
+
+
+_UNREADABLE = object()
+
+
+def suffix_format(path: str | Path) -> Format | None:
+    """Return the format a file name's suffix implies, or ``None``."""
+    return _SUFFIXES.get(Path(str(path)).suffix.lower())
+
+
+def read_bytes(source: str | Path) -> tuple[str, bytes]:
+    """Read a file, or standard input for ``-``; return its display name and bytes."""
+    if str(source) == "-":
+        return "<stdin>", sys.stdin.buffer.read()
+    path = Path(source)
+    try:
+        return str(path), path.read_bytes()
+    except IsADirectoryError as error:
+        raise InputError(f"{path}: is a directory, expected a file") from error
+    except FileNotFoundError as error:
+        raise InputError(f"{path}: no such file") from error
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror}") from error
+
+
+def decode(name: str, data: bytes) -> tuple[str | None, list[Finding]]:
+    """Decode UTF-8 text; a byte order mark is dropped with a warning."""
+    findings = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        findings.append(
+            _finding(
+                name,
+                "",
+                "parse-bom",
+                "byte order mark at the start of the file is ignored",
+                (1, 1),
+            )
+        )
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), findings
+    except UnicodeDecodeError as error:
+        good = data[: error.start].decode("utf-8", errors="replace")
+        position = LineIndex(good).position(len(good))
+        byte = data[error.start : error.start + 1].hex()
+        message = (
+            f"invalid UTF-8: byte 0x{byte} at offset {error.start} ({error.reason})"
+        )
+        findings.append(_finding(name, "", "parse-encoding", message, position))
+        return None, findings
+
+
+def _finding(name, pointer, rule, message, position=None) -> Finding:
+    line, column = position if position else (None, None)
+    return Finding(
+        file=name,
+        pointer=pointer,
+        rule=rule,
+        severity=RULES[rule].severity,
+        message=message,
+        line=line,
+        column=column,
+    )
+
+
+# JSON ------------------------------------------------------------------------
+
+
+class _JsonHooks:
+    """Hooks for ``json.loads`` that note what needs a precise second look."""
+
+    def __init__(self) -> None:
+        self.duplicates = False
+        self.non_finite = False
+        self.overflow = False
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            self.duplicates = True
+        return result
+
+    def constant(self, token: str) -> str:
+        self.non_finite = True
+        return token
+
+    def number(self, token: str) -> float | str:
+        value = float(token)
+        if math.isinf(value):
+            self.overflow = True
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+
+
+def parse_json(name: str, text: str, first_line: int = 1) -> ParsedDocument:
+    """Parse JSON text strictly, keeping positions for findings."""
+    locator = JsonLocator(text, first_line)
+    hooks = _JsonHooks()
+    if not text.strip():
+        return _unreadable(
+            name, locator, "parse-empty", "the input is empty", (first_line, 1)
+        )
+    try:
+        instance = json.loads(
+            text,
+            object_pairs_hook=hooks.pairs,
+            parse_constant=hooks.constant,
+            parse_float=hooks.number,
+        )
+    except json.JSONDecodeError as error:
+        position = (error.lineno + first_line - 1, error.colno)
+        return _unreadable(
+            name, locator, "parse-json", f"invalid JSON: {error.msg}", position
+        )
+    except RecursionError:
+        return _too_deep_json(name, text, locator, first_line)
+
+    document = ParsedDocument(name, instance, locator)
+    if hooks.duplicates or hooks.non_finite or hooks.overflow:
+        document.findings.extend(_json_token_findings(name, text, first_line))
+    _check_depth(document)
+    return document
+
+
+def _unreadable(name, locator, rule, message, position) -> ParsedDocument:
+    finding = _finding(name, "", rule, message, position)
+    return ParsedDocument(name, _UNREADABLE, locator, [finding])
+
+
+def _too_deep_json(name, text, locator, first_line) -> ParsedDocument:
+    lines = LineIndex(text, first_line)
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                message = f"nesting is deeper than {MAX_DEPTH} levels"
+                return _unreadable(
+                    name, locator, "parse-too-deep", message, lines.position(index)
+                )
+    return _unreadable(name, locator, "parse-too-deep", "nesting is too deep", None)
+
+
+def _json_token_findings(name: str, text: str, first_line: int) -> list[Finding]:
+    """Find duplicate keys, bare NaN/Infinity tokens and numbers beyond a double."""
+    lines = LineIndex(text, first_line)
+    seen: dict[str, set[str]] = {}
+    findings = []
+    for event in scan_json(text):
+        position = lines.position(event.offset)
+        if event.kind == "key":
+            parent, _, key = event.pointer.rpartition("/")
+            keys = seen.setdefault(parent, set())
+            if key in keys:
+                message = f"duplicate key {_unescape(key)!r}: JSON objects must not repeat a key"
+                findings.append(
+                    _finding(
+                        name, event.pointer, "parse-duplicate-key", message, position
+                    )
+                )
+            keys.add(key)
+        elif event.token.lstrip("-") in ("NaN", "Infinity"):
+            message = (
+                f"bare {event.token} is not JSON; write the string "
+                f'"{event.token}" where a metric value may be non-finite'
+            )
+            findings.append(
+                _finding(name, event.pointer, "parse-non-finite", message, position)
+            )
+        elif event.token[:1] in "-0123456789" and math.isinf(float(event.token)):
+            message = f"{event.token} is beyond the range of a double"
+            findings.append(
+                _finding(name, event.pointer, "parse-number-range", message, position)
+            )
+    return findings
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+# YAML ------------------------------------------------------------------------
+
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:merge",
+}
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _YamlProblem(Exception):
+    def __init__(self, rule: str, message: str, mark) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.position = (mark.line + 1, mark.column + 1) if mark is not None else None
+
+
+def parse_yaml(name: str, text: str) -> ParsedDocument:
+    """Parse one YAML document safely, recording the position of every value.
+
+    The reader builds values from PyYAML's event stream itself, so only the
+    JSON-compatible core tags are accepted, aliases are counted as they
+    expand, and duplicate keys are reported instead of silently replaced.
+    """
+    if not text.strip() or _only_comments(text):
+        return _unreadable(name, None, "parse-empty", "the input is empty", (1, 1))
+    builder = _YamlBuilder(name)
+    try:
+        instance = builder.build(_Loader(text))
+    except _YamlProblem as problem:
+        return _unreadable(name, None, problem.rule, str(problem), problem.position)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        position = (mark.line + 1, mark.column + 1) if mark else None
+        message = f"invalid YAML: {error.problem or error.context}"
+        return _unreadable(name, None, "parse-yaml", message, position)
+    except yaml.YAMLError as error:
+        return _unreadable(name, None, "parse-yaml", f"invalid YAML: {error}", None)
+
+    locator = MappingLocator(builder.values, builder.keys)
+    document = ParsedDocument(name, instance, locator, builder.findings)
+    _check_depth(document)
+    return document
+
+
+def _only_comments(text: str) -> bool:
+    return all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    )
+
+
+class _YamlBuilder:
+    """Build JSON data from YAML events without recursion."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: dict[str, tuple[int, int]] = {}
+        self.keys: dict[str, tuple[int, int]] = {}
+        self.findings: list[Finding] = []
+        self._anchors: dict[str, tuple[Any, int]] = {}
+        self._alias_nodes = 0
+
+    def build(self, loader) -> Any:
+        documents = 0
+        result = None
+        try:
+            while loader.check_event():
+                event = loader.get_event()
+                if isinstance(event, yaml.DocumentStartEvent):
+                    documents += 1
+                    if documents > 1:
+                        raise _YamlProblem(
+                            "parse-yaml",
+                            "expected one YAML document, found several",
+                            event.start_mark,
+                        )
+                    result = self._build_document(loader)
+        finally:
+            loader.dispose()
+        if documents == 0:
+            raise _YamlProblem("parse-empty", "the input is empty", None)
+        return result
+
+    def _build_document(self, loader) -> Any:
+        # Frames: [container, pointer, pending key or None, merges, size, anchor]
+        stack: list[list] = []
+        root: list[Any] = []
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.DocumentEndEvent):
+                return root[0] if root else None
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                value, size = self._close(frame)
+                self._store(stack, root, value, size, None, event)
+                continue
+            pointer = self._next_pointer(stack, event)
+            if pointer is None:
+                continue
+            if len(stack) >= MAX_DEPTH:
+                raise _YamlProblem(
+                    "parse-too-deep",
+                    f"nesting is deeper than {MAX_DEPTH} levels",
+                    event.start_mark,
+                )
+            self.values.setdefault(
+                pointer, (event.start_mark.line + 1, event.start_mark.column + 1)
+            )
+            if isinstance(event, yaml.AliasEvent):
+                value, size = self._alias(event)
+                self._store(stack, root, value, size, None, event, aliased=True)
+            elif isinstance(event, yaml.ScalarEvent):
+                value = self._scalar(event)
+                self._store(stack, root, value, 1, event.anchor, event)
+            else:
+                self._check_tag(
+                    event.tag,
+                    event,
+                    "tag:yaml.org,2002:map"
+                    if isinstance(event, yaml.MappingStartEvent)
+                    else "tag:yaml.org,2002:seq",
+                )
+                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                stack.append([container, pointer, None, [], 1, event.anchor])
+
+    def _next_pointer(self, stack, event) -> str | None:
+        """Return the pointer of the value that starts with ``event``; ``None`` for a mapping key."""
+        if not stack:
+            return ""
+        frame = stack[-1]
+        container = frame[0]
+        if isinstance(container, list):
+            return f"{frame[1]}/{len(container)}"
+        if frame[2] is None:
+            self._read_key(frame, event)
+            return None
+        return f"{frame[1]}/{escape_pointer(frame[2][0])}"
+
+    def _read_key(self, frame, event) -> None:
+        if not isinstance(event, yaml.ScalarEvent):
+            raise _YamlProblem(
+                "parse-yaml", "mapping keys must be plain scalars", event.start_mark
+            )
+        is_merge = (
+            event.value == "<<" and event.implicit[0] and event.tag in (None, "!")
+        )
+        frame[2] = (event.value, is_merge)
+        pointer = f"{frame[1]}/{escape_pointer(event.value)}"
+        if not is_merge:
+            if event.value in frame[0]:
+                message = (
+                    f"duplicate key {event.value!r}: mappings must not repeat a key"
+                )
+                position = (event.start_mark.line + 1, event.start_mark.column + 1)
+                self.findings.append(
+                    _finding(
+                        self.name, pointer, "parse-duplicate-key", message, position
+                    )
+                )
+            self.keys.setdefault(
+                pointer, (event.start_mark.line + 1, event.start_mark.column + 1)
+            )
+
+    def _store(self, stack, root, value, size, anchor, event, aliased=False) -> None:
+        if anchor:
+            self._anchors[anchor] = (value, size)
+        if not stack:
+            root.append(value)
+            return
+        frame = stack[-1]
+        frame[4] += size
+        container = frame[0]
+        if isinstance(container, list):
+            container.append(value)
+            return
+        key, is_merge = frame[2]
+        frame[2] = None
+        if is_merge:
+            frame[3].append((value, event))
+        else:
+            container[key] = value
+
+    def _close(self, frame) -> tuple[Any, int]:
+        container, _, _, merges, size, anchor = frame
+        for value, event in merges:
+            sources = value if isinstance(value, list) else [value]
+            for source in sources:
+                if not isinstance(source, dict):
+                    raise _YamlProblem(
+                        "parse-yaml",
+                        "a merge key (<<) needs a mapping or a list of mappings",
+                        event.start_mark,
+                    )
+                for key, item in source.items():
+                    container.setdefault(key, item)
+        if anchor:
+            self._anchors[anchor] = (container, size)
+        return container, size
+
+    def _alias(self, event) -> tuple[Any, int]:
+        if event.anchor not in self._anchors:
+            raise _YamlProblem(
+                "parse-yaml", f"alias *{event.anchor} has no anchor", event.start_mark
+            )
+        value, size = self._anchors[event.anchor]
+        self._alias_nodes += size
+        if self._alias_nodes > MAX_ALIAS_NODES:
+            message = (
+                f"aliases expand to more than {MAX_ALIAS_NODES} values (an alias bomb?)"
+            )
+            raise _YamlProblem("parse-too-large", message, event.start_mark)
+        return value, size
+
+    def _scalar(self, event) -> Any:
+        if event.tag in (None, "!"):
+            tag = _SCALAR_CONSTRUCTOR.resolve(
+                yaml.ScalarNode, event.value, event.implicit
+            )
+        else:
+            tag = event.tag
+        self._check_tag(tag, event, tag)
+        if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+            return event.value
+        node = yaml.ScalarNode(
+            tag, event.value, event.start_mark, event.end_mark, event.style
+        )
+        value = yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
+        if isinstance(value, float) and not math.isfinite(value):
+            return (
+                "NaN"
+                if math.isnan(value)
+                else ("Infinity" if value > 0 else "-Infinity")
+            )
+        return value
+
+    def _check_tag(self, tag, event, default) -> None:
+        tag = default if tag in (None, "!") else tag
+        if tag not in _ALLOWED_TAGS:
+            message = (
+                f"YAML tag {tag} is not allowed; only the JSON-compatible core tags are"
+            )
+            raise _YamlProblem("parse-yaml-tag", message, event.start_mark)
+
+
+_SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+# Depth and JSON Lines ---------------------------------------------------------
+
+
+def _check_depth(document: ParsedDocument) -> None:
+    """Reject nesting deeper than ``MAX_DEPTH``, walking without recursion."""
+    stack = [(document.instance, 0, "")]
+    while stack:
+        value, depth, pointer = stack.pop()
+        if depth > MAX_DEPTH:
+            position = (
+                document.locator.locate([pointer])[pointer][0]
+                if document.locator
+                else None
+            )
+            message = f"nesting is deeper than {MAX_DEPTH} levels"
+            document.findings.append(
+                _finding(document.name, pointer, "parse-too-deep", message, position)
+            )
+            document.instance = _UNREADABLE
+            return
+        if isinstance(value, dict):
+            stack.extend(
+                (item, depth + 1, f"{pointer}/{escape_pointer(key)}")
+                for key, item in value.items()
+            )
+        elif isinstance(value, list):
+            stack.extend(
+                (item, depth + 1, f"{pointer}/{index}")
+                for index, item in enumerate(value)
+            )
+
+
+def parse_text(name: str, text: str, fmt: Format) -> ParsedDocument:
+    """Parse a whole JSON or YAML text."""
+    if fmt == "yaml":
+        return parse_yaml(name, text)
+    return parse_json(name, text)
+
+
+def iter_jsonl(name: str, lines: Iterator[bytes]) -> Iterator[ParsedDocument]:
+    """Parse JSON Lines one record at a time; blank lines are skipped.
+
+    Each record's findings carry the file's line numbers. Memory stays
+    bounded by the longest line, whatever the number of lines.
+    """
+    for number, raw in enumerate(lines, start=1):
+        prefix: list[Finding] = []
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+            prefix.append(
+                _finding(
+                    name,
+                    "",
+                    "parse-bom",
+                    "byte order mark at the start of the file is ignored",
+                    (1, 1),
+                )
+            )
+        text, findings = decode(name, raw)
+        findings = prefix + findings
+        if text is None:
+            findings = [_shift(finding, number) for finding in findings]
+            yield ParsedDocument(name, _UNREADABLE, None, findings, number - 1)
+            continue
+        if not text.strip():
+            continue
+        record = parse_json(name, text.rstrip("\r\n"), first_line=number)
+        record.findings[:0] = findings
+        record.line_offset = number - 1
+        yield record
+
+
+def _shift(finding: Finding, line: int) -> Finding:
+    return Finding(**{**finding.__dict__, "line": line})
+
+
+def open_lines(source: str | Path) -> tuple[str, Iterator[bytes]]:
+    """Open a JSON Lines file (or ``-``) for streaming."""
+    if str(source) == "-":
+        return "<stdin>", iter(sys.stdin.buffer)
+    path = Path(source)
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected a file")
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError as error:
+        raise InputError(f"{path}: no such file") from error
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror}") from error
+
+    def lines() -> Iterator[bytes]:
+        with handle:
+            yield from handle
+
+    return str(path), lines()
+
+
+def sniff_format(text: str) -> Format:
+    """Guess the format of text without a file name (standard input)."""
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return "yaml"
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    if len(lines) > 1 and all(
+        line.lstrip().startswith("{") and line.rstrip().endswith("}") for line in lines
+    ):
+        try:
+            json.loads(lines[0])
+            return "jsonl"
+        except json.JSONDecodeError:
+            return "json"
+    return "json"
+
+
+def read_document(source: str | Path) -> Any:
+    """Read a JSON or YAML document into the in-memory form.
+
+    Raises ``DocumentError`` with the findings when the document cannot be
+    read or contains tokens that JSON does not allow.
+    """
+    name, data = read_bytes(source)
+    text, findings = decode(name, data)
+    if text is None:
+        raise DocumentError(findings)
+    fmt = suffix_format(source) or sniff_format(text)
+    if fmt == "jsonl":
+        raise InputError(
+            f"{name}: a JSON Lines file holds records, not one document; use iter_records"
+        )
+    document = parse_text(name, text, fmt)
+    errors = [
+        finding for finding in document.findings if finding.severity.value == "error"
+    ]
+    if not document.readable or errors:
+        raise DocumentError(errors or document.findings)
+    return document.instance
+
+
+def iter_records(source: str | Path) -> Iterator[tuple[str, dict[str, Any], int]]:
+    """Yield ``(kind, entity, line number)`` for each record of a JSON Lines file.
+
+    A record is one entity with a ``kind`` field (``"run"``, ``"model_version"``,
+    ...); the ``kind`` is removed from the yielded entity. A line holding only
+    ``spec_version`` is a header and is skipped. Raises ``DocumentError`` at
+    the first record that cannot be read.
+    """
+    name, lines = open_lines(source)
+    for record in iter_jsonl(name, lines):
+        errors = [
+            finding for finding in record.findings if finding.severity.value == "error"
+        ]
+        if not record.readable or errors:
+            raise DocumentError(errors or record.findings)
+        entity = record.instance
+        if not isinstance(entity, dict):
+            raise DocumentError(
+                [
+                    _finding(
+                        name,
+                        "",
+                        "jsonl-kind",
+                        "a record must be a JSON object",
+                        (record.line_offset + 1, 1),
+                    )
+                ]
+            )
+        if set(entity) <= {"spec_version"}:
+            continue
+        entity = dict(entity)
+        kind = entity.pop("kind", None)
+        yield kind, entity, record.line_offset + 1
