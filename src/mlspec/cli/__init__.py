@@ -44,9 +44,10 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from mlspec.cli import validate
+    from mlspec.cli import mlflow, validate
 
     main.add_command(validate.validate_command)
+    main.add_command(mlflow.mlflow_group)
 
 
 _register()

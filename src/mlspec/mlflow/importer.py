@@ -9,7 +9,6 @@ repair, gets a line in the report.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -318,6 +317,3 @@ def _id_order(experiment_id: str) -> tuple[int, int, str]:
     return 1, 0, experiment_id
 
 
-def dumps_json(document: dict[str, Any]) -> str:
-    """Serialise a document as indented JSON; non-finite values are already strings."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,214 @@
+"""``mlspec mlflow``: export documents to MLflow and import MLflow stores.
+
+The ``mlflow`` package is optional. It is imported only when a command
+runs, and a missing package ends the command with exit code 2 and the
+install command.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mlspec.findings import Finding
+from mlspec.mlflow.report import ConversionReport
+
+EXIT_INVALID = 1
+
+# MLflow stores have no deployments, so the importer's documents would
+# always break this business rule for Production versions.
+IMPORT_SEVERITIES = {"production-no-active-deployment": "warning"}
+
+
+@click.group("mlflow")
+def mlflow_group() -> None:
+    """Convert between mlspec documents and MLflow tracking stores."""
+
+
+@mlflow_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--tracking-uri",
+    required=True,
+    help="MLflow tracking URI to write to, such as sqlite:///mlflow.db.",
+)
+@click.option(
+    "--registry-uri",
+    default=None,
+    help="MLflow model registry URI; defaults to the tracking URI.",
+)
+@click.option(
+    "--artifact-root",
+    default=None,
+    help="URI of the folder for the artifacts of new experiments; defaults to "
+    "mlartifacts/ beside a SQLite database, else MLflow's default.",
+)
+@click.option(
+    "--training-experiment",
+    default="mlspec-training-definitions",
+    show_default=True,
+    help="Experiment that holds the runs written for training definitions.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report (id map and dropped fields) to this JSON file.",
+)
+def export_command(
+    file: Path,
+    tracking_uri: str,
+    registry_uri: str | None,
+    artifact_root: str | None,
+    training_experiment: str,
+    report_path: Path | None,
+) -> None:
+    """Write the document FILE into an MLflow tracking store.
+
+    The document is validated and checked against MLflow's limits first;
+    on any error nothing is written and the command exits 1.
+    """
+    from mlspec.mlflow.export import ExportError, export_document
+    from mlspec.mlflow.runtime import require_mlflow
+
+    require_mlflow()
+    parsed = _read_valid_document(file)
+    try:
+        report = export_document(
+            parsed.instance,
+            tracking_uri,
+            source=str(file),
+            base_dir=file.parent,
+            registry_uri=registry_uri,
+            artifact_root=artifact_root,
+            training_experiment=training_experiment,
+        )
+    except ExportError as error:
+        _print_findings(_locate(error.findings, parsed.locator))
+        click.echo(f"mlspec: error: {error}", err=True)
+        sys.exit(EXIT_INVALID)
+    _emit_report(report, report_path)
+
+
+@mlflow_group.command("import")
+@click.option(
+    "--tracking-uri",
+    "source",
+    required=True,
+    help="Database tracking URI (sqlite:///mlflow.db) or path of an mlruns/ folder "
+    "(or of the folder that contains it). A folder is read from a scratch copy "
+    "and never written to.",
+)
+@click.option(
+    "--experiment",
+    "experiments",
+    multiple=True,
+    help="Import only the experiment with this name (repeatable).",
+)
+@click.option(
+    "--include-deleted",
+    is_flag=True,
+    help="Also import deleted experiments and runs; they are skipped by default.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Document to write: YAML for .yaml/.yml, JSON for .json.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report (id map and every repaired or dropped field) as JSON.",
+)
+def import_command(
+    source: str,
+    experiments: tuple[str, ...],
+    include_deleted: bool,
+    output: Path,
+    report_path: Path | None,
+) -> None:
+    """Read an MLflow tracking store into an mlspec document."""
+    from mlspec.mlflow.importer import import_store
+    from mlspec.validator import validate
+
+    output_format = _output_format(output)
+    document, report = import_store(
+        source, experiments=list(experiments) or None, include_deleted=include_deleted
+    )
+    validation = validate(document, name=str(output), severities=IMPORT_SEVERITIES)
+    report.findings.extend(validation.findings)
+    output.write_text(_dump(document, output_format), encoding="utf-8")
+    _emit_report(report, report_path)
+    _print_findings(validation.findings)
+    if not validation.valid:
+        click.echo(f"mlspec: error: {output} was written but is not valid", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def _read_valid_document(file: Path) -> Any:
+    """Read FILE with positions, or print its validation errors and exit."""
+    from mlspec.cli.validate import exit_code
+    from mlspec.reader import decode, parse_text, read_bytes, sniff_format, suffix_format
+    from mlspec.validator import validate
+
+    validation = validate(file)
+    if not validation.valid:
+        _print_findings(validation.findings)
+        click.echo(f"mlspec: error: {file} is not valid; nothing was exported", err=True)
+        sys.exit(exit_code(validation))
+    name, data = read_bytes(file)
+    text, _ = decode(name, data)
+    return parse_text(name, text, suffix_format(file) or sniff_format(text))
+
+
+def _locate(findings: list[Finding], locator: Any) -> list[Finding]:
+    if locator is None:
+        return findings
+    positions = locator.locate([finding.pointer for finding in findings])
+    located = []
+    for finding in findings:
+        value_position = positions.get(finding.pointer, (None, None))[0]
+        if value_position is None:
+            located.append(finding)
+        else:
+            line, column = value_position
+            located.append(replace(finding, line=line, column=column))
+    return located
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    for finding in findings:
+        click.echo(finding.format_text(), err=True)
+
+
+def _emit_report(report: ConversionReport, report_path: Path | None) -> None:
+    click.echo(report.format_text())
+    if report_path is not None:
+        report.write_json(report_path)
+
+
+def _output_format(output: Path) -> str:
+    suffix = output.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix == ".json":
+        return "json"
+    raise click.BadParameter(
+        f"{output}: use a .yaml, .yml or .json file name", param_hint="--output"
+    )
+
+
+def _dump(document: dict[str, Any], output_format: str) -> str:
+    if output_format == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)
