@@ -132,9 +132,7 @@ class _StoreReader:
             entity["experiment_tags"] = mapping.tags_from_mlflow(kept, form)
         entity["created_by"] = self._experiment_creator(tags, first_run, pointer)
         entity["created_at"] = self._experiment_created_at(experiment, first_run, pointer)
-        updated = tags.get(mapping.TAG_UPDATED_AT)
-        if updated is None and experiment.last_update_time:
-            updated = mapping.ms_to_timestamp(experiment.last_update_time)
+        updated = _updated_at(tags, experiment.last_update_time)
         if updated is not None:
             entity["updated_at"] = updated
         if experiment.lifecycle_stage == "deleted":
@@ -176,8 +174,12 @@ class _StoreReader:
         models, versions = [], []
         for model in self._registered_models():
             models.append(self.registered_model(model, len(models)))
+            aliases = _aliases_by_version(model)
             for version in self._versions(model.name):
-                entity = self.model_version(version, len(versions), run_ids, runs_reader)
+                version_aliases = aliases.get(str(version.version), [])
+                entity = self.model_version(
+                    version, len(versions), run_ids, runs_reader, version_aliases
+                )
                 if entity is not None:
                     versions.append(entity)
         registry: dict[str, Any] = {}
@@ -217,16 +219,19 @@ class _StoreReader:
         entity["created_at"] = tags.get(mapping.TAG_CREATED_AT) or mapping.ms_to_timestamp(
             model.creation_timestamp or 0
         )
-        updated = tags.get(mapping.TAG_UPDATED_AT)
-        if updated is None and model.last_updated_timestamp:
-            updated = mapping.ms_to_timestamp(model.last_updated_timestamp)
+        updated = _updated_at(tags, model.last_updated_timestamp)
         if updated is not None:
             entity["updated_at"] = updated
         self.report.count("registered models")
         return entity
 
     def model_version(
-        self, version: Any, index: int, run_ids: set[str], runs_reader: RunReader
+        self,
+        version: Any,
+        index: int,
+        run_ids: set[str],
+        runs_reader: RunReader,
+        aliases: list[str],
     ) -> dict[str, Any] | None:
         pointer = join_pointer(("model_registry", "model_versions", index))
         version_id = f"{version.name}/{version.version}"
@@ -255,8 +260,8 @@ class _StoreReader:
         entity["run_id"] = version.run_id
         entity["model_uri"] = version.source
         entity["model_format"] = self._model_format(version, tags, runs_reader, pointer)
-        if version.aliases:
-            entity["aliases"] = sorted(version.aliases)
+        if aliases:
+            entity["aliases"] = sorted(aliases)
         entity["created_at"] = tags.get(mapping.TAG_CREATED_AT) or mapping.ms_to_timestamp(
             version.creation_timestamp or 0
         )
@@ -287,6 +292,33 @@ class _StoreReader:
         for key in _user_tags(tags):
             reason = f"version tag {key!r} has no field in mlspec (ModelVersion has no tags)"
             self.report.drop(pointer, reason)
+
+
+def _aliases_by_version(model: Any) -> dict[str, list[str]]:
+    """Group a registered model's aliases by version number.
+
+    ``search_model_versions`` leaves ``aliases`` empty on SQL stores
+    (MLflow 3.17.2), so the registered model's alias map is the source.
+    """
+    grouped: dict[str, list[str]] = {}
+    aliases = model.aliases or {}
+    items = aliases.items() if isinstance(aliases, dict) else []
+    for alias, version in items:
+        grouped.setdefault(str(version), []).append(alias)
+    return grouped
+
+
+def _updated_at(tags: dict[str, str], last_update_ms: int | None) -> str | None:
+    """Return updated_at: the exported value, else MLflow's last update time.
+
+    An entity that mlspec exported without updated_at has none in the
+    document either, so MLflow's own time (the export's time) is not used.
+    """
+    if mapping.TAG_UPDATED_AT in tags:
+        return tags[mapping.TAG_UPDATED_AT]
+    if mapping.TAG_ID in tags or not last_update_ms:
+        return None
+    return mapping.ms_to_timestamp(last_update_ms)
 
 
 def _flavors(mlmodel: Any) -> list[str]:
