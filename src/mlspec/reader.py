@@ -294,8 +294,13 @@ def parse_yaml(name: str, text: str) -> ParsedDocument:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = (mark.line + 1, mark.column + 1) if mark else None
-        message = f"invalid YAML: {error.problem or error.context}"
-        return _unreadable(name, None, "parse-yaml", message, position)
+        problem = error.problem or error.context
+        if "nesting depth" in str(problem):
+            message = f"nesting is deeper than {MAX_DEPTH} levels"
+            return _unreadable(name, None, "parse-too-deep", message, position)
+        return _unreadable(
+            name, None, "parse-yaml", f"invalid YAML: {problem}", position
+        )
     except yaml.YAMLError as error:
         return _unreadable(name, None, "parse-yaml", f"invalid YAML: {error}", None)
 
@@ -481,7 +486,11 @@ class _YamlBuilder:
         else:
             tag = event.tag
         self._check_tag(tag, event, tag)
-        if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+        if tag in (
+            "tag:yaml.org,2002:str",
+            "tag:yaml.org,2002:timestamp",
+            "tag:yaml.org,2002:merge",
+        ):
             return event.value
         node = yaml.ScalarNode(
             tag, event.value, event.start_mark, event.end_mark, event.style

@@ -243,7 +243,7 @@ class RuleChecker:
         self._ref(("registered_model",), entity, "model_id", pointer)
         if entity.get("version_id") is not None:
             self._ref(("model_version",), entity, "version_id", pointer)
-        expected = _METADATA_TYPES.get(entity.get("metadata_type"))
+        expected = _METADATA_TYPES.get(_text(entity, "metadata_type") or "")
         if (
             "metadata_value" in entity
             and expected is not None

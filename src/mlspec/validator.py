@@ -221,12 +221,11 @@ def _validate_records(
 def _validate_record(
     spec: Spec, record: ParsedDocument, checker: RuleChecker
 ) -> list[Finding]:
-    line = record.line_offset + 1
     entity = record.instance
     if not isinstance(entity, dict):
         return [
             _record_finding(
-                record.name, "", "jsonl-kind", "a record must be a JSON object", line
+                record.name, "", "jsonl-kind", "a record must be a JSON object"
             )
         ]
     if set(entity) <= {"spec_version"}:
@@ -241,24 +240,23 @@ def _validate_record(
     if entity_kind is None:
         kinds = ", ".join(item.kind for item in spec.entities)
         message = f"record kind {kind!r} is not one of: {kinds}"
-        return [_record_finding(record.name, "/kind", "jsonl-kind", message, line)]
+        return [_record_finding(record.name, "/kind", "jsonl-kind", message)]
 
     found = schema_findings(spec, entity_kind.uri, entity, record.name)
-    checker.add(entity_kind.kind, entity, f"@{line}", entity_kind.id_field)
+    checker.add(
+        entity_kind.kind, entity, f"@{record.line_offset + 1}", entity_kind.id_field
+    )
     found.extend(_line_only(checker.findings, checker, local=True))
     return found
 
 
-def _record_finding(
-    name: str, pointer: str, rule: str, message: str, line: int
-) -> Finding:
+def _record_finding(name: str, pointer: str, rule: str, message: str) -> Finding:
     return Finding(
         file=name,
         pointer=pointer,
         rule=rule,
         severity=RULES[rule].severity,
         message=message,
-        line=line,
     )
 
 
