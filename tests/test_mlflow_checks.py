@@ -174,7 +174,9 @@ def test_base_document_passes() -> None:
 def test_limit_violation_finding(document: dict, pointer: str, rule: str) -> None:
     findings = check_document(document, "doc.yaml")
 
-    assert [(finding.pointer, finding.rule) for finding in findings] == [(pointer, rule)]
+    assert [(finding.pointer, finding.rule) for finding in findings] == [
+        (pointer, rule)
+    ]
     assert findings[0].file == "doc.yaml"
     assert findings[0].severity.value == "error"
 

@@ -47,8 +47,13 @@ def test_export_prints_and_writes_report(tracking_uri: str, tmp_path: Path) -> N
     report_path = tmp_path / "report.json"
 
     result = run_cli(
-        "mlflow", "export", str(CHURN), "--tracking-uri", tracking_uri,
-        "--report", str(report_path),
+        "mlflow",
+        "export",
+        str(CHURN),
+        "--tracking-uri",
+        tracking_uri,
+        "--report",
+        str(report_path),
     )
 
     assert result.exit_code == 0, result.output
@@ -75,12 +80,17 @@ def test_export_limit_violation_exits_1(tracking_uri: str, tmp_path: Path) -> No
     assert "[mlflow-alias-reserved]" in result.output
     line = next(line for line in result.output.splitlines() if expected in line)
     assert not line.startswith(f"{path}:0:0:")
-    assert MlflowClient(tracking_uri).get_experiment_by_name("CustomerChurnPrediction") is None
+    assert (
+        MlflowClient(tracking_uri, tracking_uri).get_experiment_by_name("CustomerChurnPrediction")
+        is None
+    )
 
 
 def test_export_invalid_document_exits_1(tracking_uri: str, tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text('spec_version: "1.0"\nexperiment_management:\n  experiments: [{}]\n')
+    path.write_text(
+        'spec_version: "1.0"\nexperiment_management:\n  experiments: [{}]\n'
+    )
 
     result = run_cli("mlflow", "export", str(path), "--tracking-uri", tracking_uri)
 
@@ -96,8 +106,14 @@ def test_import_writes_document(tracking_uri: str, tmp_path: Path, suffix: str) 
     report_path = tmp_path / "report.json"
 
     result = run_cli(
-        "mlflow", "import", "--tracking-uri", tracking_uri, "-o", str(output),
-        "--report", str(report_path),
+        "mlflow",
+        "import",
+        "--tracking-uri",
+        tracking_uri,
+        "-o",
+        str(output),
+        "--report",
+        str(report_path),
     )
 
     assert result.exit_code == 0, result.output
@@ -112,7 +128,12 @@ def test_import_writes_document(tracking_uri: str, tmp_path: Path, suffix: str) 
 
 def test_import_rejects_unknown_suffix(tracking_uri: str, tmp_path: Path) -> None:
     result = run_cli(
-        "mlflow", "import", "--tracking-uri", tracking_uri, "-o", str(tmp_path / "out.txt")
+        "mlflow",
+        "import",
+        "--tracking-uri",
+        tracking_uri,
+        "-o",
+        str(tmp_path / "out.txt"),
     )
 
     assert result.exit_code == 2
@@ -137,8 +158,14 @@ def test_missing_mlflow_exits_2(tmp_path: Path) -> None:
         "main()\n"
     )
     command = [
-        sys.executable, "-c", script, "mlflow", "export", str(CHURN),
-        "--tracking-uri", f"sqlite:///{tmp_path / 'x.db'}",
+        sys.executable,
+        "-c",
+        script,
+        "mlflow",
+        "export",
+        str(CHURN),
+        "--tracking-uri",
+        f"sqlite:///{tmp_path / 'x.db'}",
     ]
     environment = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 

@@ -32,11 +32,12 @@ def tracking_uri(empty_store: Path, tmp_path: Path) -> Iterator[str]:
     target = tmp_path / "mlflow.db"
     shutil.copy(empty_store, target)
     uri = f"sqlite:///{target}"
-    previous = mlflow.get_tracking_uri()
+    previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     yield uri
-    mlflow.set_tracking_uri(previous)
+    mlflow.set_tracking_uri(previous[0])
+    mlflow.set_registry_uri(previous[1])
 
 
 @pytest.fixture
@@ -75,7 +76,9 @@ def runs_by_name(document: dict) -> dict[str, dict]:
     return {run["run_name"]: run for run in document["experiment_management"]["runs"]}
 
 
-def test_logged_store_validates(logged_store: dict[str, str], tracking_uri: str) -> None:
+def test_logged_store_validates(
+    logged_store: dict[str, str], tracking_uri: str
+) -> None:
     document, report = import_store(tracking_uri)
 
     validation = mlspec.validate(document)
@@ -123,7 +126,9 @@ def test_logged_store_registry(logged_store: dict[str, str], tracking_uri: str) 
     document, _ = import_store(tracking_uri)
 
     registry = document["model_registry"]
-    assert [model["model_name"] for model in registry["registered_models"]] == ["grid-model"]
+    assert [model["model_name"] for model in registry["registered_models"]] == [
+        "grid-model"
+    ]
     (version,) = registry["model_versions"]
     assert version["version_id"] == "grid-model/1"
     assert version["run_id"] == logged_store["parent"]
@@ -135,7 +140,9 @@ def test_logged_store_registry(logged_store: dict[str, str], tracking_uri: str) 
 def test_experiment_filter(logged_store: dict[str, str], tracking_uri: str) -> None:
     document, _ = import_store(tracking_uri, experiments=["Default"])
 
-    names = [e["experiment_name"] for e in document["experiment_management"]["experiments"]]
+    names = [
+        e["experiment_name"] for e in document["experiment_management"]["experiments"]
+    ]
     assert names == ["Default"]
     assert "runs" not in document["experiment_management"]
     assert "model_registry" not in document or not document["model_registry"].get(
@@ -149,10 +156,14 @@ def test_unknown_experiment_rejected(tracking_uri: str) -> None:
 
 
 def test_quirky_runs_reported(tracking_uri: str) -> None:
-    client = MlflowClient(tracking_uri)
+    client = MlflowClient(tracking_uri, tracking_uri)
     experiment_id = client.create_experiment("quirks")
-    running = client.create_run(experiment_id, start_time=1_700_000_000_000, run_name="live")
-    seconds = client.create_run(experiment_id, start_time=1_700_000_000, run_name="seconds")
+    running = client.create_run(
+        experiment_id, start_time=1_700_000_000_000, run_name="live"
+    )
+    seconds = client.create_run(
+        experiment_id, start_time=1_700_000_000, run_name="seconds"
+    )
     client.set_terminated(seconds.info.run_id, "FINISHED", end_time=1_700_000_060)
     client.log_metric(seconds.info.run_id, "loss", 0.5, timestamp=1_700_000_030)
     client.delete_run(running.info.run_id)
@@ -167,7 +178,9 @@ def test_quirky_runs_reported(tracking_uri: str) -> None:
     assert runs["live"]["run_status"] == "Running"
     assert runs["live"]["x-mlflow-lifecycle-stage"] == "deleted"
     flagged = {
-        entry.pointer for entry in report.entries if "look like epoch seconds" in entry.reason
+        entry.pointer
+        for entry in report.entries
+        if "look like epoch seconds" in entry.reason
         or "looks like epoch seconds" in entry.reason
     }
     seconds_pointer = "/experiment_management/runs/0"

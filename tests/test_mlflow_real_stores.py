@@ -64,7 +64,9 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def mlflow_view(store: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def mlflow_view(
+    store: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
     """Read the store with MLflow's client from a scratch copy; return what the test compares."""
     copy = scratch / "mlruns"
     shutil.copytree(store, copy)
@@ -77,15 +79,20 @@ def mlflow_view(store: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
     experiments = client.search_experiments(view_type=ViewType.ACTIVE_ONLY)
     ids = [experiment.experiment_id for experiment in experiments]
-    runs = client.search_runs(ids, run_view_type=ViewType.ACTIVE_ONLY, max_results=50000)
+    runs = client.search_runs(
+        ids, run_view_type=ViewType.ACTIVE_ONLY, max_results=50000
+    )
     view: dict[str, Any] = {
-        "experiments": {experiment.experiment_id: experiment.name for experiment in experiments},
+        "experiments": {
+            experiment.experiment_id: experiment.name for experiment in experiments
+        },
         "runs": {},
         "versions": {},
     }
     for run in runs:
         histories = {
-            key: client.get_metric_history(run.info.run_id, key) for key in run.data.metrics
+            key: client.get_metric_history(run.info.run_id, key)
+            for key in run.data.metrics
         }
         view["runs"][run.info.run_id] = {
             "experiment_id": run.info.experiment_id,
@@ -96,7 +103,9 @@ def mlflow_view(store: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> 
                 key: {(point.step, point.timestamp, point.value) for point in history}
                 for key, history in histories.items()
             },
-            "history_lengths": {key: len(history) for key, history in histories.items()},
+            "history_lengths": {
+                key: len(history) for key, history in histories.items()
+            },
             "parent": run.data.tags.get("mlflow.parentRunId"),
         }
     for model in client.search_registered_models():
@@ -129,7 +138,9 @@ def history_lengths(metrics: Any) -> dict[str, int]:
 
 
 def _number(value: Any) -> float:
-    return {"NaN": -math.inf, "Infinity": math.inf, "-Infinity": -math.inf}.get(value, value)
+    return {"NaN": -math.inf, "Infinity": math.inf, "-Infinity": -math.inf}.get(
+        value, value
+    )
 
 
 def _same_number(left: Any, right: float) -> bool:
@@ -178,9 +189,9 @@ def test_real_store_import(
         run = runs[run_id]
         assert run["experiment_id"] == mlflow_run["experiment_id"]
         assert run["run_status"].upper() == mlflow_run["status"]
-        assert {key: str(value) for key, value in run.get("parameters", {}).items()} == (
-            mlflow_run["params"]
-        )
+        assert {
+            key: str(value) for key, value in run.get("parameters", {}).items()
+        } == (mlflow_run["params"])
         assert run.get("parent_run_id") == mlflow_run["parent"]
         latest = latest_values(run.get("metrics"))
         assert set(latest) == set(mlflow_run["latest"])
@@ -188,11 +199,15 @@ def test_real_store_import(
             assert _same_number(latest[key], value), (run_id, key)
         # Duplicated points (same step, timestamp and value) are kept once and
         # reported, so the document's history has one point per distinct point.
-        distinct = {key: len(points) for key, points in mlflow_run["history_points"].items()}
+        distinct = {
+            key: len(points) for key, points in mlflow_run["history_points"].items()
+        }
         assert history_lengths(run.get("metrics")) == distinct
 
     registry = document.get("model_registry", {})
-    models = sorted(model["model_name"] for model in registry.get("registered_models", []))
+    models = sorted(
+        model["model_name"] for model in registry.get("registered_models", [])
+    )
     assert models == expected["models"]
     stages = {
         version["version_id"]: version["version_stage"]
@@ -201,7 +216,9 @@ def test_real_store_import(
     assert stages == expected["versions"]
 
 
-def test_duplicated_points_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duplicated_points_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = REAL_STORES / "mlflow3-logged-model" / "mlruns"
     if not store.is_dir():
         pytest.skip(f"the real MLflow stores are not present at {REAL_STORES}")
@@ -211,9 +228,13 @@ def test_duplicated_points_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     (run,) = expected["runs"].values()
     assert set(run["history_lengths"].values()) == {2}
-    duplicates = [entry for entry in report.entries if "duplicated point" in entry.reason]
+    duplicates = [
+        entry for entry in report.entries if "duplicated point" in entry.reason
+    ]
     assert len(duplicates) == len(run["history_lengths"])
-    logged_models = [entry for entry in report.entries if "logged model" in entry.reason]
+    logged_models = [
+        entry for entry in report.entries if "logged model" in entry.reason
+    ]
     assert len(logged_models) == 1
 
 
@@ -280,7 +301,13 @@ def test_unnamed_runs_get_names() -> None:
     runs = document["experiment_management"]["runs"]
     generated = [run for run in runs if run["run_name"] == f"run-{run['run_id'][:8]}"]
     assert len(generated) == 287
-    added = [entry for entry in report.entries if entry.reason.startswith("the run has no name")]
+    added = [
+        entry
+        for entry in report.entries
+        if entry.reason.startswith("the run has no name")
+    ]
     assert len(added) == 287
-    no_creation = [entry for entry in report.entries if "no creation time" in entry.reason]
+    no_creation = [
+        entry for entry in report.entries if "no creation time" in entry.reason
+    ]
     assert len(no_creation) == 4

@@ -71,9 +71,24 @@ def scenario_document() -> dict[str, Any]:
                         "early_stopping": True,
                     },
                     "metrics": [
-                        {"key": "loss", "value": 0.9, "step": 1, "timestamp": "2024-03-01T08:10:00Z"},
-                        {"key": "loss", "value": 0.5, "step": 2, "timestamp": "2024-03-01T08:15:00Z"},
-                        {"key": "loss", "value": 0.31, "step": 3, "timestamp": "2024-03-01T08:20:00Z"},
+                        {
+                            "key": "loss",
+                            "value": 0.9,
+                            "step": 1,
+                            "timestamp": "2024-03-01T08:10:00Z",
+                        },
+                        {
+                            "key": "loss",
+                            "value": 0.5,
+                            "step": 2,
+                            "timestamp": "2024-03-01T08:15:00Z",
+                        },
+                        {
+                            "key": "loss",
+                            "value": 0.31,
+                            "step": 3,
+                            "timestamp": "2024-03-01T08:20:00Z",
+                        },
                         {"key": "eval_auc", "value": 0.93, "step": 3},
                         {"key": "eval_f1", "value": 0.81, "step": 3},
                     ],
@@ -190,7 +205,9 @@ def test_churn_round_trip_equal(tracking_uri: str) -> None:
 
 
 def test_churn_report_lists_every_drop(tracking_uri: str) -> None:
-    report = export_document(churn(), tracking_uri, source=str(CHURN), base_dir=CHURN.parent)
+    report = export_document(
+        churn(), tracking_uri, source=str(CHURN), base_dir=CHURN.parent
+    )
 
     actions = {entry.action for entry in report.entries}
     assert actions == {"dropped"}
@@ -224,7 +241,7 @@ def test_export_twice_no_duplicates(tracking_uri: str) -> None:
     assert second.id_map == first.id_map
     assert second.counts["metric points"] == 0
     assert second.counts["parameters"] == 0
-    client = MlflowClient(tracking_uri)
+    client = MlflowClient(tracking_uri, tracking_uri)
     experiments = client.search_experiments(view_type=ViewType.ALL)
     assert sorted(experiment.name for experiment in experiments) == ["Default", "fraud"]
     runs = client.search_runs([first.id_map["EXP-1"]], run_view_type=ViewType.ALL)
@@ -237,7 +254,7 @@ def test_export_twice_churn_no_duplicates(tracking_uri: str) -> None:
     first = export_document(churn(), tracking_uri, source="churn.yaml")
     export_document(churn(), tracking_uri, source="churn.yaml")
 
-    client = MlflowClient(tracking_uri)
+    client = MlflowClient(tracking_uri, tracking_uri)
     assert len(client.search_experiments(view_type=ViewType.ALL)) == 3
     definitions = client.get_experiment_by_name("mlspec-training-definitions")
     all_ids = [first.id_map["EXP-20240115103000"], definitions.experiment_id]
@@ -247,7 +264,7 @@ def test_export_twice_churn_no_duplicates(tracking_uri: str) -> None:
 def test_training_scenario_in_store(tracking_uri: str) -> None:
     report = export_document(scenario_document(), tracking_uri, source="scenario")
 
-    client = MlflowClient(tracking_uri)
+    client = MlflowClient(tracking_uri, tracking_uri)
     run = client.get_run(report.id_map["RUN-1"])
     assert run.info.run_name == "xgb-baseline"
     assert run.info.status == "FINISHED"
@@ -261,7 +278,11 @@ def test_training_scenario_in_store(tracking_uri: str) -> None:
     }
     assert run.data.metrics == {"loss": 0.31, "eval_auc": 0.93, "eval_f1": 0.81}
     history = client.get_metric_history(run.info.run_id, "loss")
-    assert [(point.step, point.value) for point in history] == [(1, 0.9), (2, 0.5), (3, 0.31)]
+    assert [(point.step, point.value) for point in history] == [
+        (1, 0.9),
+        (2, 0.5),
+        (3, 0.31),
+    ]
     auc = client.get_metric_history(run.info.run_id, "eval_auc")
     assert [point.timestamp for point in auc] == [1709281530250]
 
@@ -294,7 +315,7 @@ def test_training_scenario_round_trip(tracking_uri: str) -> None:
 def test_training_definition_params(tracking_uri: str) -> None:
     report = export_document(churn(), tracking_uri, source="churn.yaml")
 
-    run = MlflowClient(tracking_uri).get_run(report.id_map["DEF-20240115100000"])
+    run = MlflowClient(tracking_uri, tracking_uri).get_run(report.id_map["DEF-20240115100000"])
     params = run.data.params
     assert params["training_config.optimizer"] == "Adam"
     assert params["training_config.batch_size"] == "32"
@@ -313,12 +334,42 @@ def non_finite_document() -> dict[str, Any]:
         "start_time": "2024-05-01T00:00:00Z",
         "end_time": "2024-05-01T00:01:00Z",
         "metrics": [
-            {"key": "loss", "value": "NaN", "step": 0, "timestamp": "2024-05-01T00:00:10Z"},
-            {"key": "loss", "value": "Infinity", "step": 1, "timestamp": "2024-05-01T00:00:20Z"},
-            {"key": "loss", "value": "-Infinity", "step": 2, "timestamp": "2024-05-01T00:00:30Z"},
-            {"key": "loss", "value": 1.7976931348623157e308, "step": 3, "timestamp": "2024-05-01T00:00:40Z"},
-            {"key": "loss", "value": -1.7976931348623157e308, "step": 4, "timestamp": "2024-05-01T00:00:50Z"},
-            {"key": "loss", "value": 5e-324, "step": 5, "timestamp": "2024-05-01T00:00:55Z"},
+            {
+                "key": "loss",
+                "value": "NaN",
+                "step": 0,
+                "timestamp": "2024-05-01T00:00:10Z",
+            },
+            {
+                "key": "loss",
+                "value": "Infinity",
+                "step": 1,
+                "timestamp": "2024-05-01T00:00:20Z",
+            },
+            {
+                "key": "loss",
+                "value": "-Infinity",
+                "step": 2,
+                "timestamp": "2024-05-01T00:00:30Z",
+            },
+            {
+                "key": "loss",
+                "value": 1.7976931348623157e308,
+                "step": 3,
+                "timestamp": "2024-05-01T00:00:40Z",
+            },
+            {
+                "key": "loss",
+                "value": -1.7976931348623157e308,
+                "step": 4,
+                "timestamp": "2024-05-01T00:00:50Z",
+            },
+            {
+                "key": "loss",
+                "value": 5e-324,
+                "step": 5,
+                "timestamp": "2024-05-01T00:00:55Z",
+            },
         ],
     }
     experiment = {
@@ -354,27 +405,54 @@ def test_non_finite_metrics_round_trip(tracking_uri: str) -> None:
 def test_nested_runs_parents_first(tracking_uri: str) -> None:
     base = {"experiment_id": "E", "run_status": "Running"}
     runs = [
-        {**base, "run_id": "grandchild", "run_name": "c2", "parent_run_id": "child",
-         "start_time": "2024-01-01T00:00:02Z"},
-        {**base, "run_id": "child", "run_name": "c1", "parent_run_id": "root",
-         "start_time": "2024-01-01T00:00:01Z"},
-        {**base, "run_id": "root", "run_name": "r", "start_time": "2024-01-01T00:00:00Z"},
+        {
+            **base,
+            "run_id": "grandchild",
+            "run_name": "c2",
+            "parent_run_id": "child",
+            "start_time": "2024-01-01T00:00:02Z",
+        },
+        {
+            **base,
+            "run_id": "child",
+            "run_name": "c1",
+            "parent_run_id": "root",
+            "start_time": "2024-01-01T00:00:01Z",
+        },
+        {
+            **base,
+            "run_id": "root",
+            "run_name": "r",
+            "start_time": "2024-01-01T00:00:00Z",
+        },
     ]
-    experiment = {"experiment_id": "E", "experiment_name": "nested", "created_by": "ana",
-                  "created_at": "2024-01-01T00:00:00Z"}
-    document = {"spec_version": "1.0",
-                "experiment_management": {"experiments": [experiment], "runs": runs}}
+    experiment = {
+        "experiment_id": "E",
+        "experiment_name": "nested",
+        "created_by": "ana",
+        "created_at": "2024-01-01T00:00:00Z",
+    }
+    document = {
+        "spec_version": "1.0",
+        "experiment_management": {"experiments": [experiment], "runs": runs},
+    }
     report = export_document(document, tracking_uri, source="nested")
 
-    client = MlflowClient(tracking_uri)
+    client = MlflowClient(tracking_uri, tracking_uri)
     child = client.get_run(report.id_map["child"])
     grandchild = client.get_run(report.id_map["grandchild"])
     assert child.data.tags["mlflow.parentRunId"] == report.id_map["root"]
     assert grandchild.data.tags["mlflow.parentRunId"] == report.id_map["child"]
     imported, _ = import_store(tracking_uri)
-    parents = {run["run_name"]: run.get("parent_run_id") for run in
-               imported["experiment_management"]["runs"]}
-    assert parents == {"r": None, "c1": report.id_map["root"], "c2": report.id_map["child"]}
+    parents = {
+        run["run_name"]: run.get("parent_run_id")
+        for run in imported["experiment_management"]["runs"]
+    }
+    assert parents == {
+        "r": None,
+        "c1": report.id_map["root"],
+        "c2": report.id_map["child"],
+    }
 
 
 def test_artifacts_logged_or_reported(tracking_uri: str, tmp_path: Path) -> None:
@@ -383,21 +461,39 @@ def test_artifacts_logged_or_reported(tracking_uri: str, tmp_path: Path) -> None
     (folder / "models" / "model.pkl").write_bytes(b"0123456789")
     document = non_finite_document()
     document["experiment_management"]["runs"][0]["artifacts"] = [
-        {"artifact_id": "A1", "artifact_path": "models/model.pkl", "artifact_type": "Model",
-         "artifact_size": 10},
-        {"artifact_id": "A2", "artifact_path": "data/missing.csv", "artifact_type": "Data"},
-        {"artifact_id": "A3", "artifact_path": "s3://bucket/train.csv", "artifact_type": "Data"},
+        {
+            "artifact_id": "A1",
+            "artifact_path": "models/model.pkl",
+            "artifact_type": "Model",
+            "artifact_size": 10,
+        },
+        {
+            "artifact_id": "A2",
+            "artifact_path": "data/missing.csv",
+            "artifact_type": "Data",
+        },
+        {
+            "artifact_id": "A3",
+            "artifact_path": "s3://bucket/train.csv",
+            "artifact_type": "Data",
+        },
     ]
     report = export_document(document, tracking_uri, source="doc.yaml", base_dir=folder)
 
     run_id = report.id_map["RUN-NF"]
-    listed = MlflowClient(tracking_uri).list_artifacts(run_id, "models")
-    assert [(item.path, item.file_size) for item in listed] == [("models/model.pkl", 10)]
+    listed = MlflowClient(tracking_uri, tracking_uri).list_artifacts(run_id, "models")
+    assert [(item.path, item.file_size) for item in listed] == [
+        ("models/model.pkl", 10)
+    ]
     assert "/experiment_management/runs/0/artifacts/1" in report.pointers()
     assert "/experiment_management/runs/0/artifacts/2" in report.pointers()
     imported, _ = import_store(tracking_uri)
     artifacts = imported["experiment_management"]["runs"][0]["artifacts"]
     assert artifacts == [
-        {"artifact_id": "A1", "artifact_path": "models/model.pkl", "artifact_type": "Model",
-         "artifact_size": 10}
+        {
+            "artifact_id": "A1",
+            "artifact_path": "models/model.pkl",
+            "artifact_type": "Model",
+            "artifact_size": 10,
+        }
     ]

@@ -156,13 +156,21 @@ def import_command(
 def _read_valid_document(file: Path) -> Any:
     """Read FILE with positions, or print its validation errors and exit."""
     from mlspec.cli.validate import exit_code
-    from mlspec.reader import decode, parse_text, read_bytes, sniff_format, suffix_format
+    from mlspec.reader import (
+        decode,
+        parse_text,
+        read_bytes,
+        sniff_format,
+        suffix_format,
+    )
     from mlspec.validator import validate
 
     validation = validate(file)
     if not validation.valid:
         _print_findings(validation.findings)
-        click.echo(f"mlspec: error: {file} is not valid; nothing was exported", err=True)
+        click.echo(
+            f"mlspec: error: {file} is not valid; nothing was exported", err=True
+        )
         sys.exit(exit_code(validation))
     name, data = read_bytes(file)
     text, _ = decode(name, data)
@@ -208,7 +216,9 @@ def _output_format(output: Path) -> str:
 
 def _dump(document: dict[str, Any], output_format: str) -> str:
     if output_format == "json":
-        return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return (
+            json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        )
     import yaml
 
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)

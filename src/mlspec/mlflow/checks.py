@@ -105,14 +105,20 @@ class _Checker:
         self.length(name, limit, (*location, "experiment_name"), "experiment name")
         description = experiment.get("experiment_description") or ""
         tag_limit = mapping.MAX_EXPERIMENT_TAG_VALUE_LENGTH
-        self.length(description, tag_limit, (*location, "experiment_description"), "description")
-        self.tags(experiment.get("experiment_tags"), tag_limit, (*location, "experiment_tags"))
+        self.length(
+            description, tag_limit, (*location, "experiment_description"), "description"
+        )
+        self.tags(
+            experiment.get("experiment_tags"), tag_limit, (*location, "experiment_tags")
+        )
 
     def run(self, run: dict[str, Any], location: tuple) -> None:
         limit = mapping.MAX_TAG_VALUE_LENGTH
         self.length(run.get("run_name", ""), limit, (*location, "run_name"), "run name")
         self.parameters(run.get("parameters") or {}, (*location, "parameters"))
-        for key, key_location in _metric_keys(run.get("metrics"), (*location, "metrics")):
+        for key, key_location in _metric_keys(
+            run.get("metrics"), (*location, "metrics")
+        ):
             self.key(key, key_location, "metric key")
         self.tags(run.get("tags"), limit, (*location, "tags"))
 
@@ -132,7 +138,9 @@ class _Checker:
                 message = f"parent run {parent!r} is not in the document, so MLflow cannot link it"
                 self.report(location, RULE_PARENT, message)
             elif parent is not None and _in_cycle(run.get("run_id"), runs, index_of):
-                message = f"run {run.get('run_id')!r} is its own ancestor through {parent!r}"
+                message = (
+                    f"run {run.get('run_id')!r} is its own ancestor through {parent!r}"
+                )
                 self.report(location, RULE_CYCLE, message)
 
     def definition(self, definition: dict[str, Any], location: tuple) -> None:
@@ -145,7 +153,9 @@ class _Checker:
                 for key, value in flat.items():
                     self.key(key, (*location, *key.split(".")), "parameter name")
                     limit = mapping.MAX_PARAM_VALUE_LENGTH
-                    self.length(value, limit, (*location, *key.split(".")), f"value of {key}")
+                    self.length(
+                        value, limit, (*location, *key.split(".")), f"value of {key}"
+                    )
 
     def registered_model(self, model: dict[str, Any], location: tuple) -> None:
         name = model.get("model_name", "")
@@ -153,7 +163,9 @@ class _Checker:
             message = f"model name {name!r} is empty or contains '/' or ':', which MLflow rejects"
             self.report((*location, "model_name"), RULE_NAME, message)
         elif posixpath.normpath(name) != name:
-            message = f"model name {name!r} is a path that MLflow would read as another name"
+            message = (
+                f"model name {name!r} is a path that MLflow would read as another name"
+            )
             self.report((*location, "model_name"), RULE_NAME, message)
         limit = mapping.MAX_REGISTRY_TAG_VALUE_LENGTH
         self.tags(model.get("model_tags"), limit, (*location, "model_tags"))
@@ -164,7 +176,9 @@ class _Checker:
 
     def alias(self, alias: str, location: tuple) -> None:
         if alias.lower() == "latest":
-            self.report(location, RULE_ALIAS_RESERVED, f"alias {alias!r} is reserved by MLflow")
+            self.report(
+                location, RULE_ALIAS_RESERVED, f"alias {alias!r} is reserved by MLflow"
+            )
         elif _VERSION_ALIAS.match(alias):
             message = f"alias {alias!r} is reserved by MLflow for version numbers (v1, V2, ...)"
             self.report(location, RULE_ALIAS_RESERVED, message)

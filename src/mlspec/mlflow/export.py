@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from mlspec.errors import MlspecError
-from mlspec.findings import Finding, Severity
+from mlspec.findings import Finding
 from mlspec.mlflow import mapping
 from mlspec.mlflow.checks import check_document
 from mlspec.mlflow.report import ConversionReport
@@ -174,10 +174,16 @@ class _Exporter:
         mlspec_id = experiment["experiment_id"]
         tags = mapping.tags_to_mlflow(experiment.get("experiment_tags"))
         tags.update(_stored_fields(experiment, mlspec_id))
-        tags.update(_optional_tags(
-            {mapping.TAG_NOTE: experiment.get("experiment_description"),
-             mapping.TAG_TAGS_FORM: mapping.tags_form(experiment.get("experiment_tags"))}
-        ))
+        tags.update(
+            _optional_tags(
+                {
+                    mapping.TAG_NOTE: experiment.get("experiment_description"),
+                    mapping.TAG_TAGS_FORM: mapping.tags_form(
+                        experiment.get("experiment_tags")
+                    ),
+                }
+            )
+        )
         name = experiment["experiment_name"]
         existing = self._existing_experiment(mlspec_id, name, pointer)
         if existing is None:
@@ -194,15 +200,21 @@ class _Exporter:
         if existing is None:
             existing = self.client.get_experiment_by_name(name)
             if existing is not None:
-                reason = f"an experiment named {name!r} exists; it was reused and retagged"
+                reason = (
+                    f"an experiment named {name!r} exists; it was reused and retagged"
+                )
                 self.report.change(pointer + "/experiment_name", reason)
         if existing is not None and existing.lifecycle_stage == "deleted":
             self.client.restore_experiment(existing.experiment_id)
-            reason = f"experiment {existing.experiment_id} was deleted and has been restored"
+            reason = (
+                f"experiment {existing.experiment_id} was deleted and has been restored"
+            )
             self.report.change(pointer, reason)
         return existing
 
-    def _update_experiment(self, existing: Any, name: str, tags: dict[str, str]) -> None:
+    def _update_experiment(
+        self, existing: Any, name: str, tags: dict[str, str]
+    ) -> None:
         if existing.name != name:
             self.client.rename_experiment(existing.experiment_id, name)
         for key, value in tags.items():
@@ -308,7 +320,9 @@ class _Exporter:
         if existing is not None:
             if existing.lifecycle_stage == "deleted":
                 self.client.restore_experiment(existing.experiment_id)
-            self.client.set_experiment_tag(existing.experiment_id, mapping.TAG_KIND, tags[mapping.TAG_KIND])
+            self.client.set_experiment_tag(
+                existing.experiment_id, mapping.TAG_KIND, tags[mapping.TAG_KIND]
+            )
             return existing.experiment_id
         return self.client.create_experiment(name, self._artifact_location(name), tags)
 
@@ -382,7 +396,9 @@ class _Exporter:
         pointer = join_pointer(("model_registry", "model_versions", index))
         name = names.get(version["model_id"])
         if name is None:
-            self.report.drop(pointer, f"model {version['model_id']!r} is not in the document")
+            self.report.drop(
+                pointer, f"model {version['model_id']!r} is not in the document"
+            )
             return
 
         number = self._find_version(name, version["version_id"])
@@ -441,7 +457,9 @@ class _Exporter:
                 self.report.drop(pointer, f"MLflow has no equivalent of {list_name}")
         for key in document:
             if key.startswith("x-"):
-                self.report.drop(join_pointer((key,)), "extension fields are not exported")
+                self.report.drop(
+                    join_pointer((key,)), "extension fields are not exported"
+                )
 
 
 class _RunWriter:
@@ -473,7 +491,9 @@ class _RunWriter:
             if old is None:
                 self.new_params.append(Param(key, text))
             elif old != text:
-                reason = f"MLflow keeps the earlier value {old!r}; parameters cannot change"
+                reason = (
+                    f"MLflow keeps the earlier value {old!r}; parameters cannot change"
+                )
                 self.report.drop(f"{self.pointer}/parameters/{key}", reason)
         if types:
             self._json_tag(mapping.TAG_PARAMETER_TYPES, types, "/parameters")
@@ -520,22 +540,32 @@ class _RunWriter:
         path_text = artifact["artifact_path"]
         local = _local_path(path_text)
         if local is None:
-            self.report.drop(pointer, f"{path_text} is not a local file, so it was not logged")
+            self.report.drop(
+                pointer, f"{path_text} is not a local file, so it was not logged"
+            )
             return None
         if not local.is_absolute():
             local = self.exporter.options.base_dir / local
         if not local.exists():
-            self.report.drop(pointer, f"file {local} does not exist, so it was not logged")
+            self.report.drop(
+                pointer, f"file {local} does not exist, so it was not logged"
+            )
             return None
 
         relative = Path(path_text)
-        if relative.is_absolute() or path_text.startswith("file:") or ".." in relative.parts:
+        if (
+            relative.is_absolute()
+            or path_text.startswith("file:")
+            or ".." in relative.parts
+        ):
             relative = Path(local.name)
         folder = relative.parent.as_posix()
         if local.is_dir():
             self.client.log_artifacts(self.run_id, str(local), relative.as_posix())
         else:
-            self.client.log_artifact(self.run_id, str(local), None if folder == "." else folder)
+            self.client.log_artifact(
+                self.run_id, str(local), None if folder == "." else folder
+            )
         size = artifact.get("artifact_size")
         if local.is_file() and size is not None and size != local.stat().st_size:
             reason = f"the file has {local.stat().st_size} bytes, not {size}"
@@ -549,7 +579,9 @@ class _RunWriter:
     def _json_tag(self, key: str, value: Any, field_pointer: str) -> None:
         encoded = mapping.encode_json_tag(value)
         if len(encoded) > mapping.MAX_TAG_VALUE_LENGTH:
-            reason = f"the {key} tag would exceed MLflow's tag length, so it was not written"
+            reason = (
+                f"the {key} tag would exceed MLflow's tag length, so it was not written"
+            )
             self.report.drop(self.pointer + field_pointer, reason)
             return
         self.pending_tags[key] = encoded
@@ -558,13 +590,19 @@ class _RunWriter:
         from mlflow.entities import RunTag
 
         tags = [RunTag(key, value) for key, value in self.pending_tags.items()]
-        for params, metrics, tags_batch in _batches(self.new_params, self.new_metrics, tags):
-            self.client.log_batch(self.run_id, metrics=metrics, params=params, tags=tags_batch)
+        for params, metrics, tags_batch in _batches(
+            self.new_params, self.new_metrics, tags
+        ):
+            self.client.log_batch(
+                self.run_id, metrics=metrics, params=params, tags=tags_batch
+            )
         self.report.count("parameters", len(self.new_params))
         self.report.count("metric points", len(self.new_metrics))
 
 
-def _batches(params: list, metrics: list, tags: list) -> Iterator[tuple[list, list, list]]:
+def _batches(
+    params: list, metrics: list, tags: list
+) -> Iterator[tuple[list, list, list]]:
     """Split params, metrics and tags into ``log_batch`` calls within MLflow's limits.
 
     One call holds at most 100 params, 100 tags, 1000 metrics and 1000
@@ -582,7 +620,9 @@ def _batches(params: list, metrics: list, tags: list) -> Iterator[tuple[list, li
         yield batch_params, batch_metrics, batch_tags
 
 
-def _metric_points(metrics: Any, default_ms: int) -> Iterator[tuple[str, Any, int, int]]:
+def _metric_points(
+    metrics: Any, default_ms: int
+) -> Iterator[tuple[str, Any, int, int]]:
     """Yield (key, value, step, timestamp ms) for a metric map or a list of points."""
     if isinstance(metrics, dict):
         for key, value in metrics.items():
@@ -590,7 +630,9 @@ def _metric_points(metrics: Any, default_ms: int) -> Iterator[tuple[str, Any, in
     elif isinstance(metrics, list):
         for point in metrics:
             timestamp = point.get("timestamp")
-            timestamp_ms = default_ms if timestamp is None else mapping.timestamp_to_ms(timestamp)
+            timestamp_ms = (
+                default_ms if timestamp is None else mapping.timestamp_to_ms(timestamp)
+            )
             yield point["key"], point["value"], point.get("step", 0), timestamp_ms
 
 
@@ -669,9 +711,13 @@ def _map_run_uri(uri: str, old_run_id: str, new_run_id: str | None) -> str:
 
 def _report_time_form(report: ConversionReport, pointer: str, text: str) -> None:
     if mapping.timestamp_loses_precision(text):
-        report.change(pointer, f"{text}: MLflow stores milliseconds, finer digits are cut")
+        report.change(
+            pointer, f"{text}: MLflow stores milliseconds, finer digits are cut"
+        )
     elif not mapping.timestamp_is_utc(text):
-        report.change(pointer, f"{text}: MLflow stores epoch milliseconds, read back in UTC")
+        report.change(
+            pointer, f"{text}: MLflow stores epoch milliseconds, read back in UTC"
+        )
 
 
 def _report_point_times(report: ConversionReport, pointer: str, metrics: Any) -> None:
@@ -679,4 +725,6 @@ def _report_point_times(report: ConversionReport, pointer: str, metrics: Any) ->
         return
     for index, point in enumerate(metrics):
         if "timestamp" in point:
-            _report_time_form(report, f"{pointer}/metrics/{index}/timestamp", point["timestamp"])
+            _report_time_form(
+                report, f"{pointer}/metrics/{index}/timestamp", point["timestamp"]
+            )

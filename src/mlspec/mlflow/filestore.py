@@ -42,7 +42,9 @@ class StoreCopy:
     root: Path | None = None
     created_folders: dict[str, list[str]] = field(default_factory=dict)
 
-    def run_artifact_dir(self, experiment_id: str, run_id: str, deleted: bool) -> Path | None:
+    def run_artifact_dir(
+        self, experiment_id: str, run_id: str, deleted: bool
+    ) -> Path | None:
         """Return the local artifacts folder of a run in the copy, if this is a FileStore."""
         if self.root is None:
             return None
@@ -133,4 +135,3 @@ def _file_store_allowed() -> Iterator[None]:
             del os.environ[name]
         else:
             os.environ[name] = previous
-

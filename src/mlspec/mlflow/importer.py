@@ -64,7 +64,9 @@ class _StoreReader:
 
     def read(self) -> dict[str, Any]:
         experiments, definition_experiments = self._select_experiments()
-        runs_reader = RunReader(self.client, self.store, self.report, self.include_deleted)
+        runs_reader = RunReader(
+            self.client, self.store, self.report, self.include_deleted
+        )
         experiment_ids = [experiment.experiment_id for experiment in experiments]
         runs, definitions = runs_reader.read(experiment_ids + definition_experiments)
         first_runs = runs_reader.earliest_by_experiment(runs)
@@ -73,7 +75,9 @@ class _StoreReader:
         management: dict[str, Any] = {}
         if experiments:
             management["experiments"] = [
-                self.experiment(experiment, index, first_runs.get(experiment.experiment_id))
+                self.experiment(
+                    experiment, index, first_runs.get(experiment.experiment_id)
+                )
                 for index, experiment in enumerate(experiments)
             ]
         if runs:
@@ -100,22 +104,33 @@ class _StoreReader:
             known = {experiment.name for experiment in found}
             unknown = sorted(set(self.names) - known)
             if unknown:
-                raise UsageError(f"no experiment named {', '.join(map(repr, unknown))} in the store")
-            found = [experiment for experiment in found if experiment.name in self.names]
+                raise UsageError(
+                    f"no experiment named {', '.join(map(repr, unknown))} in the store"
+                )
+            found = [
+                experiment for experiment in found if experiment.name in self.names
+            ]
 
         selected, definition_ids = [], []
         for experiment in found:
-            if experiment.tags.get(mapping.TAG_KIND) == mapping.KIND_TRAINING_EXPERIMENT:
+            if (
+                experiment.tags.get(mapping.TAG_KIND)
+                == mapping.KIND_TRAINING_EXPERIMENT
+            ):
                 definition_ids.append(experiment.experiment_id)
             elif experiment.lifecycle_stage == "deleted" and not self.include_deleted:
                 pointer = f"mlflow:experiments/{experiment.experiment_id}"
-                reason = f"experiment {experiment.name!r} is deleted; use --include-deleted"
+                reason = (
+                    f"experiment {experiment.name!r} is deleted; use --include-deleted"
+                )
                 self.report.drop(pointer, reason)
             else:
                 selected.append(experiment)
         return selected, definition_ids
 
-    def experiment(self, experiment: Any, index: int, first_run: tuple[str, str] | None) -> dict[str, Any]:
+    def experiment(
+        self, experiment: Any, index: int, first_run: tuple[str, str] | None
+    ) -> dict[str, Any]:
         pointer = join_pointer(("experiment_management", "experiments", index))
         tags = dict(experiment.tags)
         self._record_id(experiment.experiment_id, tags)
@@ -131,26 +146,36 @@ class _StoreReader:
         if kept:
             entity["experiment_tags"] = mapping.tags_from_mlflow(kept, form)
         entity["created_by"] = self._experiment_creator(tags, first_run, pointer)
-        entity["created_at"] = self._experiment_created_at(experiment, first_run, pointer)
+        entity["created_at"] = self._experiment_created_at(
+            experiment, first_run, pointer
+        )
         updated = _updated_at(tags, experiment.last_update_time)
         if updated is not None:
             entity["updated_at"] = updated
         if experiment.lifecycle_stage == "deleted":
             entity["x-mlflow-lifecycle-stage"] = "deleted"
-            self.report.change(pointer, "experiment is deleted in MLflow; imported on request")
+            self.report.change(
+                pointer, "experiment is deleted in MLflow; imported on request"
+            )
         self.report.count("experiments")
         return entity
 
-    def _experiment_creator(self, tags: dict[str, str], first_run: tuple[str, str] | None, pointer: str) -> str:
+    def _experiment_creator(
+        self, tags: dict[str, str], first_run: tuple[str, str] | None, pointer: str
+    ) -> str:
         for key in (mapping.TAG_CREATED_BY, mapping.TAG_USER):
             if tags.get(key):
                 return tags[key]
         if first_run is not None and first_run[1]:
             return first_run[1]
-        self.report.add(pointer + "/created_by", "MLflow records no creator; set to 'unknown'")
+        self.report.add(
+            pointer + "/created_by", "MLflow records no creator; set to 'unknown'"
+        )
         return "unknown"
 
-    def _experiment_created_at(self, experiment: Any, first_run: tuple[str, str] | None, pointer: str) -> str:
+    def _experiment_created_at(
+        self, experiment: Any, first_run: tuple[str, str] | None, pointer: str
+    ) -> str:
         stored = experiment.tags.get(mapping.TAG_CREATED_AT)
         if stored is not None:
             return stored
@@ -192,7 +217,9 @@ class _StoreReader:
     def _registered_models(self) -> list[Any]:
         models, page_token = [], None
         while True:
-            page = self.client.search_registered_models(max_results=1000, page_token=page_token)
+            page = self.client.search_registered_models(
+                max_results=1000, page_token=page_token
+            )
             models.extend(page)
             page_token = page.token
             if not page_token:
@@ -212,13 +239,17 @@ class _StoreReader:
             entity["model_description"] = model.description
         kept = _user_tags(tags)
         if kept:
-            entity["model_tags"] = mapping.tags_from_mlflow(kept, tags.get(mapping.TAG_TAGS_FORM))
+            entity["model_tags"] = mapping.tags_from_mlflow(
+                kept, tags.get(mapping.TAG_TAGS_FORM)
+            )
         entity["created_by"] = tags.get(mapping.TAG_CREATED_BY) or "unknown"
         if mapping.TAG_CREATED_BY not in tags:
-            self.report.add(pointer + "/created_by", "MLflow records no creator; set to 'unknown'")
-        entity["created_at"] = tags.get(mapping.TAG_CREATED_AT) or mapping.ms_to_timestamp(
-            model.creation_timestamp or 0
-        )
+            self.report.add(
+                pointer + "/created_by", "MLflow records no creator; set to 'unknown'"
+            )
+        entity["created_at"] = tags.get(
+            mapping.TAG_CREATED_AT
+        ) or mapping.ms_to_timestamp(model.creation_timestamp or 0)
         updated = _updated_at(tags, model.last_updated_timestamp)
         if updated is not None:
             entity["updated_at"] = updated
@@ -247,7 +278,9 @@ class _StoreReader:
         self._record_id(version_id, tags)
         stage = version.current_stage or "None"
         if stage not in mapping.STAGES:
-            self.report.change(pointer + "/version_stage", f"unknown stage {stage!r} read as None")
+            self.report.change(
+                pointer + "/version_stage", f"unknown stage {stage!r} read as None"
+            )
             stage = "None"
         entity: dict[str, Any] = {
             "version_id": version_id,
@@ -262,12 +295,16 @@ class _StoreReader:
         entity["model_format"] = self._model_format(version, tags, runs_reader, pointer)
         if aliases:
             entity["aliases"] = sorted(aliases)
-        entity["created_at"] = tags.get(mapping.TAG_CREATED_AT) or mapping.ms_to_timestamp(
-            version.creation_timestamp or 0
+        entity["created_at"] = tags.get(
+            mapping.TAG_CREATED_AT
+        ) or mapping.ms_to_timestamp(version.creation_timestamp or 0)
+        entity["created_by"] = (
+            tags.get(mapping.TAG_CREATED_BY) or version.user_id or "unknown"
         )
-        entity["created_by"] = tags.get(mapping.TAG_CREATED_BY) or version.user_id or "unknown"
         if entity["created_by"] == "unknown":
-            self.report.add(pointer + "/created_by", "MLflow records no user; set to 'unknown'")
+            self.report.add(
+                pointer + "/created_by", "MLflow records no user; set to 'unknown'"
+            )
         self._report_version_tags(tags, pointer)
         self.report.count("model versions")
         return entity
@@ -283,14 +320,18 @@ class _StoreReader:
             self.report.change(pointer + "/model_format", reason + ", MLflow assumed")
             return "MLflow"
         if not folder.exists():
-            reason = f"source {version.source} does not exist in the store; MLflow assumed"
+            reason = (
+                f"source {version.source} does not exist in the store; MLflow assumed"
+            )
             self.report.change(pointer + "/model_uri", reason)
             return "MLflow"
         return mapping.format_from_flavors(_flavors(folder / "MLmodel"))
 
     def _report_version_tags(self, tags: dict[str, str], pointer: str) -> None:
         for key in _user_tags(tags):
-            reason = f"version tag {key!r} has no field in mlspec (ModelVersion has no tags)"
+            reason = (
+                f"version tag {key!r} has no field in mlspec (ModelVersion has no tags)"
+            )
             self.report.drop(pointer, reason)
 
 
@@ -347,5 +388,3 @@ def _id_order(experiment_id: str) -> tuple[int, int, str]:
     if experiment_id.isdigit():
         return 0, int(experiment_id), ""
     return 1, 0, experiment_id
-
-

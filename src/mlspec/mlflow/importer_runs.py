@@ -17,7 +17,11 @@ class RunReader:
     """Reads the runs of a set of experiments, with full metric histories."""
 
     def __init__(
-        self, client: Any, store: StoreCopy, report: ConversionReport, include_deleted: bool
+        self,
+        client: Any,
+        store: StoreCopy,
+        report: ConversionReport,
+        include_deleted: bool,
     ) -> None:
         self.client = client
         self.store = store
@@ -30,7 +34,9 @@ class RunReader:
     def read(self, experiment_ids: list[str]) -> tuple[list[dict], list[dict]]:
         """Return the runs and the training definitions of ``experiment_ids``."""
         found = self._search(experiment_ids)
-        order = {experiment_id: index for index, experiment_id in enumerate(experiment_ids)}
+        order = {
+            experiment_id: index for index, experiment_id in enumerate(experiment_ids)
+        }
         found.sort(
             key=lambda run: (
                 order[run.info.experiment_id],
@@ -49,7 +55,9 @@ class RunReader:
                 runs.append(self.run(run, len(runs), run_ids))
         return runs, definitions
 
-    def earliest_by_experiment(self, runs: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    def earliest_by_experiment(
+        self, runs: list[dict[str, Any]]
+    ) -> dict[str, tuple[str, str]]:
         """Return, per experiment, the start_time and user of its earliest run."""
         earliest: dict[str, tuple[int, str, str]] = {}
         for run in runs:
@@ -58,7 +66,9 @@ class RunReader:
             if current is None or start < current[0]:
                 user = self.users.get(run["run_id"], "")
                 earliest[run["experiment_id"]] = (start, run["start_time"], user)
-        return {key: (start_text, user) for key, (_, start_text, user) in earliest.items()}
+        return {
+            key: (start_text, user) for key, (_, start_text, user) in earliest.items()
+        }
 
     def _search(self, experiment_ids: list[str]) -> list[Any]:
         from mlflow.entities import ViewType
@@ -130,18 +140,24 @@ class RunReader:
         if name:
             return name
         generated = f"run-{info.run_id[:8]}"
-        self.report.add(pointer + "/run_name", f"the run has no name; named {generated!r}")
+        self.report.add(
+            pointer + "/run_name", f"the run has no name; named {generated!r}"
+        )
         return generated
 
     def _status(self, status: str, pointer: str) -> str:
         if status == "SCHEDULED":
-            self.report.change(pointer + "/run_status", "MLflow status SCHEDULED read as Running")
+            self.report.change(
+                pointer + "/run_status", "MLflow status SCHEDULED read as Running"
+            )
         return mapping.RUN_STATUS_FROM_MLFLOW[status]
 
     def _times(self, entity: dict[str, Any], info: Any, pointer: str) -> None:
         start = info.start_time
         if not start:
-            reason = "start time is missing or 0 in MLflow; written as 1970-01-01T00:00:00Z"
+            reason = (
+                "start time is missing or 0 in MLflow; written as 1970-01-01T00:00:00Z"
+            )
             self.report.add(pointer + "/start_time", reason)
             start = 0
         self._check_seconds(start, pointer + "/start_time")
@@ -165,17 +181,23 @@ class RunReader:
             )
             self.report.change(pointer, reason)
 
-    def _parameters(self, params: dict[str, str], tags: dict[str, str]) -> dict[str, Any]:
+    def _parameters(
+        self, params: dict[str, str], tags: dict[str, str]
+    ) -> dict[str, Any]:
         types = _json_tag(tags, mapping.TAG_PARAMETER_TYPES, {})
         return {
             key: mapping.parameter_from_string(value, types.get(key))
             for key, value in sorted(params.items())
         }
 
-    def _metrics(self, run: Any, tags: dict[str, str], default_ms: int, pointer: str) -> Any:
+    def _metrics(
+        self, run: Any, tags: dict[str, str], default_ms: int, pointer: str
+    ) -> Any:
         infinite = {
             (key, step, timestamp): value
-            for key, step, timestamp, value in _json_tag(tags, mapping.TAG_INFINITE_METRICS, [])
+            for key, step, timestamp, value in _json_tag(
+                tags, mapping.TAG_INFINITE_METRICS, []
+            )
         }
         histories: dict[str, list[dict[str, Any]]] = {}
         for key in sorted(run.data.metrics):
@@ -195,7 +217,9 @@ class RunReader:
         seen: set[tuple] = set()
         duplicates = seconds = 0
         points = []
-        for metric in sorted(history, key=lambda metric: (metric.step, metric.timestamp)):
+        for metric in sorted(
+            history, key=lambda metric: (metric.step, metric.timestamp)
+        ):
             value = mapping.metric_from_float(metric.value)
             identity = (metric.step, metric.timestamp, value)
             if identity in seen:
@@ -218,7 +242,9 @@ class RunReader:
         self._report_points(key, duplicates, seconds, pointer)
         return points
 
-    def _report_points(self, key: str, duplicates: int, seconds: int, pointer: str) -> None:
+    def _report_points(
+        self, key: str, duplicates: int, seconds: int, pointer: str
+    ) -> None:
         where = f"{pointer}/metrics/{key}"
         if duplicates:
             reason = f"{duplicates} duplicated point(s) (same step, timestamp and value) kept once"
@@ -243,14 +269,18 @@ class RunReader:
             if any(path.split("/")[0] == child.name for path in recorded):
                 continue
             artifact_type = "Model" if (child / "MLmodel").is_file() else "Other"
-            artifacts.append(_artifact(f"{run_id}/{child.name}", child.name, artifact_type, child))
+            artifacts.append(
+                _artifact(f"{run_id}/{child.name}", child.name, artifact_type, child)
+            )
         self.report.count("artifacts", len(artifacts))
         return artifacts
 
     def _artifact_dir(self, run: Any) -> Path | None:
         if self.store.root is not None:
             deleted = run.info.lifecycle_stage == "deleted"
-            return self.store.run_artifact_dir(run.info.experiment_id, run.info.run_id, deleted)
+            return self.store.run_artifact_dir(
+                run.info.experiment_id, run.info.run_id, deleted
+            )
         return _local_path(run.info.artifact_uri)
 
     def _tags(self, tags: dict[str, str], run_name: str) -> Any:
@@ -264,7 +294,11 @@ class RunReader:
         return mapping.tags_from_mlflow(kept, tags.get(mapping.TAG_TAGS_FORM))
 
     def _parent(
-        self, entity: dict[str, Any], tags: dict[str, str], run_ids: set[str], pointer: str
+        self,
+        entity: dict[str, Any],
+        tags: dict[str, str],
+        run_ids: set[str],
+        pointer: str,
     ) -> None:
         parent = tags.get(mapping.TAG_PARENT_RUN)
         if parent is None:
@@ -272,14 +306,20 @@ class RunReader:
         if parent in run_ids:
             entity["parent_run_id"] = parent
             return
-        reason = f"parent run {parent} is not among the imported runs; the link was left out"
+        reason = (
+            f"parent run {parent} is not among the imported runs; the link was left out"
+        )
         self.report.drop(pointer + "/parent_run_id", reason)
 
     def _report_inputs_outputs(self, run: Any, pointer: str) -> None:
         inputs = getattr(run, "inputs", None)
         for dataset_input in getattr(inputs, "dataset_inputs", None) or []:
             dataset = dataset_input.dataset
-            contexts = [tag.value for tag in dataset_input.tags if tag.key == "mlflow.data.context"]
+            contexts = [
+                tag.value
+                for tag in dataset_input.tags
+                if tag.key == "mlflow.data.context"
+            ]
             context = f", context {contexts[0]}" if contexts else ""
             reason = (
                 f"dataset input {dataset.name!r} (digest {dataset.digest}{context}) "
@@ -288,7 +328,9 @@ class RunReader:
             self.report.drop(pointer + "/x-mlflow-inputs", reason)
         outputs = getattr(run, "outputs", None)
         for model_output in getattr(outputs, "model_outputs", None) or []:
-            reason = f"MLflow 3 logged model {model_output.model_id} has no field in mlspec"
+            reason = (
+                f"MLflow 3 logged model {model_output.model_id} has no field in mlspec"
+            )
             self.report.drop(pointer + "/x-mlflow-outputs", reason)
 
     def _report_created_folders(self, run_id: str, pointer: str) -> None:
@@ -327,19 +369,27 @@ class RunReader:
         return _local_path(source)
 
 
-def _is_latest_only(histories: dict[str, list[dict[str, Any]]], default_ms: int) -> bool:
+def _is_latest_only(
+    histories: dict[str, list[dict[str, Any]]], default_ms: int
+) -> bool:
     """Return whether every metric is one point at step 0 at the run's default time.
 
     Such histories are exactly what a metric map means, so the importer
     writes the shorter map form.
     """
     for points in histories.values():
-        if len(points) != 1 or points[0]["step"] != 0 or points[0]["x-ms"] != default_ms:
+        if (
+            len(points) != 1
+            or points[0]["step"] != 0
+            or points[0]["x-ms"] != default_ms
+        ):
             return False
     return True
 
 
-def _artifact(artifact_id: str, path: str, artifact_type: str, local: Path) -> dict[str, Any]:
+def _artifact(
+    artifact_id: str, path: str, artifact_type: str, local: Path
+) -> dict[str, Any]:
     entity: dict[str, Any] = {
         "artifact_id": artifact_id,
         "artifact_path": path,
@@ -366,4 +416,3 @@ def _json_tag(tags: dict[str, str], key: str, default: Any) -> Any:
         return json.loads(tags[key]) if key in tags else default
     except json.JSONDecodeError:
         return default
-

@@ -165,7 +165,9 @@ def tags_form(tags: list[str] | dict[str, str] | None) -> str | None:
     return "list" if isinstance(tags, list) else None
 
 
-def tags_from_mlflow(tags: dict[str, str], form: str | None) -> list[str] | dict[str, str]:
+def tags_from_mlflow(
+    tags: dict[str, str], form: str | None
+) -> list[str] | dict[str, str]:
     """Convert MLflow tags back to mlspec tags in the form recorded at export."""
     if form == "list":
         return list(tags)

@@ -94,7 +94,9 @@ class ConversionReport:
             f"{self.direction}: {self.source} -> {self.target} "
             f"(MLflow {self.mlflow_version})"
         ]
-        totals = ", ".join(f"{count} {name}" for name, count in sorted(self.counts.items()))
+        totals = ", ".join(
+            f"{count} {name}" for name, count in sorted(self.counts.items())
+        )
         if totals:
             lines.append(f"carried over: {totals}")
         if self.id_map:
