@@ -10,7 +10,7 @@ import pytest
 
 from mlspec.mlflow import mapping
 from mlspec.mlflow.checks import check_document
-from mlspec.mlflow.export import _batches
+from mlspec.mlflow.run_writer import batches
 
 BASE: dict[str, Any] = {
     "spec_version": "1.0",
@@ -230,14 +230,14 @@ def test_batches_stay_within_limits() -> None:
     metrics = [f"m{index}" for index in range(2500)]
     tags = [f"t{index}" for index in range(150)]
 
-    batches = list(_batches(params, metrics, tags))
+    calls = list(batches(params, metrics, tags))
 
-    for batch_params, batch_metrics, batch_tags in batches:
+    for batch_params, batch_metrics, batch_tags in calls:
         assert len(batch_params) <= mapping.MAX_PARAMS_TAGS_PER_BATCH
         assert len(batch_tags) <= mapping.MAX_PARAMS_TAGS_PER_BATCH
         assert len(batch_metrics) <= mapping.MAX_METRICS_PER_BATCH
         total = len(batch_params) + len(batch_metrics) + len(batch_tags)
         assert total <= mapping.MAX_ENTITIES_PER_BATCH
-    assert [item for batch in batches for item in batch[0]] == params
-    assert [item for batch in batches for item in batch[1]] == metrics
-    assert [item for batch in batches for item in batch[2]] == tags
+    assert [item for batch in calls for item in batch[0]] == params
+    assert [item for batch in calls for item in batch[1]] == metrics
+    assert [item for batch in calls for item in batch[2]] == tags

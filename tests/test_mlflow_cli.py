@@ -81,7 +81,9 @@ def test_export_limit_violation_exits_1(tracking_uri: str, tmp_path: Path) -> No
     line = next(line for line in result.output.splitlines() if expected in line)
     assert not line.startswith(f"{path}:0:0:")
     assert (
-        MlflowClient(tracking_uri, tracking_uri).get_experiment_by_name("CustomerChurnPrediction")
+        MlflowClient(tracking_uri, tracking_uri).get_experiment_by_name(
+            "CustomerChurnPrediction"
+        )
         is None
     )
 

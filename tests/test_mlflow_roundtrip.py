@@ -315,7 +315,9 @@ def test_training_scenario_round_trip(tracking_uri: str) -> None:
 def test_training_definition_params(tracking_uri: str) -> None:
     report = export_document(churn(), tracking_uri, source="churn.yaml")
 
-    run = MlflowClient(tracking_uri, tracking_uri).get_run(report.id_map["DEF-20240115100000"])
+    run = MlflowClient(tracking_uri, tracking_uri).get_run(
+        report.id_map["DEF-20240115100000"]
+    )
     params = run.data.params
     assert params["training_config.optimizer"] == "Adam"
     assert params["training_config.batch_size"] == "32"
@@ -497,3 +499,27 @@ def test_artifacts_logged_or_reported(tracking_uri: str, tmp_path: Path) -> None
             "artifact_size": 10,
         }
     ]
+
+
+def test_large_run_split_into_batches(tracking_uri: str) -> None:
+    document = non_finite_document()
+    run = document["experiment_management"]["runs"][0]
+    run["parameters"] = {f"p{index:03d}": index for index in range(150)}
+    run["metrics"] = [
+        {"key": f"m{index % 3}", "value": index / 7, "step": index // 3}
+        for index in range(2500)
+    ]
+    report = export_document(document, tracking_uri, source="large")
+
+    client = MlflowClient(tracking_uri, tracking_uri)
+    stored = client.get_run(report.id_map["RUN-NF"])
+    assert len(stored.data.params) == 150
+    lengths = [
+        len(client.get_metric_history(stored.info.run_id, f"m{key}"))
+        for key in range(3)
+    ]
+    assert lengths == [834, 833, 833]
+    imported, _ = import_store(tracking_uri)
+    assert (
+        imported["experiment_management"]["runs"][0]["parameters"] == run["parameters"]
+    )

@@ -15,17 +15,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from mlspec.errors import MlspecError
 from mlspec.findings import Finding
 from mlspec.mlflow import mapping
 from mlspec.mlflow.checks import check_document
 from mlspec.mlflow.report import ConversionReport
+from mlspec.mlflow.run_writer import RunWriter, report_time_form
 from mlspec.mlflow.runtime import require_mlflow
 from mlspec.spec import join_pointer
 
@@ -258,7 +257,7 @@ class _Exporter:
             return
 
         run_id = self._open_run(run, experiment_id)
-        writer = _RunWriter(self, run_id, pointer)
+        writer = RunWriter(self, run_id, run["run_id"], pointer)
         writer.parameters(run.get("parameters") or {})
         writer.metrics(run.get("metrics"), _default_point_time(run))
         writer.artifacts(run.get("artifacts") or [])
@@ -292,7 +291,7 @@ class _Exporter:
 
     def _close_run(self, run_id: str, run: dict[str, Any], pointer: str) -> None:
         status = mapping.RUN_STATUS_TO_MLFLOW[run.get("run_status", "Running")]
-        _report_time_form(self.report, pointer + "/start_time", run["start_time"])
+        report_time_form(self.report, pointer + "/start_time", run["start_time"])
         end_time = run.get("end_time")
         if end_time is None:
             self.client.update_run(run_id, status=status)
@@ -303,7 +302,7 @@ class _Exporter:
             end_ms = 1
             self.report.change(pointer + "/end_time", "epoch 0 is written as 1 ms")
         self.client.set_terminated(run_id, status, end_ms)
-        _report_time_form(self.report, pointer + "/end_time", end_time)
+        report_time_form(self.report, pointer + "/end_time", end_time)
 
     # Training definitions.
 
@@ -357,7 +356,7 @@ class _Exporter:
             )
             self.report.change(pointer, reason)
 
-        writer = _RunWriter(self, run_id, pointer)
+        writer = RunWriter(self, run_id, mlspec_id, pointer)
         writer.parameters(parameters, typed=False)
         writer.tags(tags)
         writer.flush()
@@ -462,197 +461,6 @@ class _Exporter:
                 )
 
 
-class _RunWriter:
-    """Collects params, metrics and tags of one run and writes them with ``log_batch``."""
-
-    def __init__(self, exporter: _Exporter, run_id: str, pointer: str) -> None:
-        self.exporter = exporter
-        self.client = exporter.client
-        self.report = exporter.report
-        self.run_id = run_id
-        self.pointer = pointer
-        existing = exporter.client.get_run(run_id).data
-        self.existing_params = existing.params
-        self.existing_metric_keys = set(existing.metrics)
-        self.new_params: list[Any] = []
-        self.new_metrics: list[Any] = []
-        self.pending_tags: dict[str, str] = {}
-
-    def parameters(self, parameters: dict[str, Any], typed: bool = True) -> None:
-        from mlflow.entities import Param
-
-        types: dict[str, str] = {}
-        for key, value in parameters.items():
-            text = mapping.parameter_to_string(value)
-            type_name = mapping.parameter_type(value) if typed else None
-            if type_name:
-                types[key] = type_name
-            old = self.existing_params.get(key)
-            if old is None:
-                self.new_params.append(Param(key, text))
-            elif old != text:
-                reason = (
-                    f"MLflow keeps the earlier value {old!r}; parameters cannot change"
-                )
-                self.report.drop(f"{self.pointer}/parameters/{key}", reason)
-        if types:
-            self._json_tag(mapping.TAG_PARAMETER_TYPES, types, "/parameters")
-
-    def metrics(self, metrics: Any, default_ms: int) -> None:
-        from mlflow.entities import Metric
-
-        infinite: list[list[Any]] = []
-        for key, value, step, timestamp_ms in _metric_points(metrics, default_ms):
-            number = mapping.metric_to_float(value)
-            if value in ("Infinity", "-Infinity"):
-                infinite.append([key, step, timestamp_ms, value])
-            self.new_metrics.append(Metric(key, number, timestamp_ms, step))
-        self.new_metrics = self._new_metrics(self.new_metrics)
-        if infinite:
-            self._json_tag(mapping.TAG_INFINITE_METRICS, infinite, "/metrics")
-        _report_point_times(self.report, self.pointer, metrics)
-
-    def _new_metrics(self, metrics: list[Any]) -> list[Any]:
-        """Drop points that an earlier export already wrote, so a re-export adds none."""
-        if not self.existing_metric_keys:
-            return metrics
-        seen = set()
-        for key in self.existing_metric_keys:
-            for point in self.client.get_metric_history(self.run_id, key):
-                seen.add(_point_identity(point))
-        return [metric for metric in metrics if _point_identity(metric) not in seen]
-
-    def artifacts(self, artifacts: list[dict[str, Any]]) -> None:
-        logged: dict[str, dict[str, Any]] = {}
-        for index, artifact in enumerate(artifacts):
-            pointer = f"{self.pointer}/artifacts/{index}"
-            logged_path = self._log_artifact(artifact, pointer)
-            if logged_path is not None:
-                logged[logged_path] = {
-                    "id": artifact["artifact_id"],
-                    "type": artifact["artifact_type"],
-                    "path": artifact["artifact_path"],
-                }
-        if logged:
-            self._json_tag(mapping.TAG_ARTIFACTS, logged, "/artifacts")
-
-    def _log_artifact(self, artifact: dict[str, Any], pointer: str) -> str | None:
-        path_text = artifact["artifact_path"]
-        local = _local_path(path_text)
-        if local is None:
-            self.report.drop(
-                pointer, f"{path_text} is not a local file, so it was not logged"
-            )
-            return None
-        if not local.is_absolute():
-            local = self.exporter.options.base_dir / local
-        if not local.exists():
-            self.report.drop(
-                pointer, f"file {local} does not exist, so it was not logged"
-            )
-            return None
-
-        relative = Path(path_text)
-        if (
-            relative.is_absolute()
-            or path_text.startswith("file:")
-            or ".." in relative.parts
-        ):
-            relative = Path(local.name)
-        folder = relative.parent.as_posix()
-        if local.is_dir():
-            self.client.log_artifacts(self.run_id, str(local), relative.as_posix())
-        else:
-            self.client.log_artifact(
-                self.run_id, str(local), None if folder == "." else folder
-            )
-        size = artifact.get("artifact_size")
-        if local.is_file() and size is not None and size != local.stat().st_size:
-            reason = f"the file has {local.stat().st_size} bytes, not {size}"
-            self.report.change(pointer + "/artifact_size", reason)
-        self.report.count("artifacts")
-        return relative.as_posix()
-
-    def tags(self, tags: dict[str, str]) -> None:
-        self.pending_tags.update(tags)
-
-    def _json_tag(self, key: str, value: Any, field_pointer: str) -> None:
-        encoded = mapping.encode_json_tag(value)
-        if len(encoded) > mapping.MAX_TAG_VALUE_LENGTH:
-            reason = (
-                f"the {key} tag would exceed MLflow's tag length, so it was not written"
-            )
-            self.report.drop(self.pointer + field_pointer, reason)
-            return
-        self.pending_tags[key] = encoded
-
-    def flush(self) -> None:
-        from mlflow.entities import RunTag
-
-        tags = [RunTag(key, value) for key, value in self.pending_tags.items()]
-        for params, metrics, tags_batch in _batches(
-            self.new_params, self.new_metrics, tags
-        ):
-            self.client.log_batch(
-                self.run_id, metrics=metrics, params=params, tags=tags_batch
-            )
-        self.report.count("parameters", len(self.new_params))
-        self.report.count("metric points", len(self.new_metrics))
-
-
-def _batches(
-    params: list, metrics: list, tags: list
-) -> Iterator[tuple[list, list, list]]:
-    """Split params, metrics and tags into ``log_batch`` calls within MLflow's limits.
-
-    One call holds at most 100 params, 100 tags, 1000 metrics and 1000
-    entities in all.
-    """
-    params, metrics, tags = list(params), list(metrics), list(tags)
-    while params or metrics or tags:
-        batch_params = params[: mapping.MAX_PARAMS_TAGS_PER_BATCH]
-        batch_tags = tags[: mapping.MAX_PARAMS_TAGS_PER_BATCH]
-        room = mapping.MAX_ENTITIES_PER_BATCH - len(batch_params) - len(batch_tags)
-        batch_metrics = metrics[: min(room, mapping.MAX_METRICS_PER_BATCH)]
-        del params[: len(batch_params)]
-        del tags[: len(batch_tags)]
-        del metrics[: len(batch_metrics)]
-        yield batch_params, batch_metrics, batch_tags
-
-
-def _metric_points(
-    metrics: Any, default_ms: int
-) -> Iterator[tuple[str, Any, int, int]]:
-    """Yield (key, value, step, timestamp ms) for a metric map or a list of points."""
-    if isinstance(metrics, dict):
-        for key, value in metrics.items():
-            yield key, value, 0, default_ms
-    elif isinstance(metrics, list):
-        for point in metrics:
-            timestamp = point.get("timestamp")
-            timestamp_ms = (
-                default_ms if timestamp is None else mapping.timestamp_to_ms(timestamp)
-            )
-            yield point["key"], point["value"], point.get("step", 0), timestamp_ms
-
-
-def _local_path(path_text: str) -> Path | None:
-    """Return the local path of an artifact, or None for a remote URI such as ``s3://``."""
-    parsed = urlparse(path_text)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    # A Windows drive letter ("c:/data") parses as a one-letter scheme.
-    if len(parsed.scheme) > 1:
-        return None
-    return Path(path_text)
-
-
-def _point_identity(metric: Any) -> tuple:
-    value = metric.value
-    value_key = "NaN" if value != value else value
-    return metric.key, metric.step, metric.timestamp, value_key
-
-
 def _default_point_time(run: dict[str, Any]) -> int:
     """Return the time of a point without a timestamp: end_time, else start_time."""
     return mapping.timestamp_to_ms(run.get("end_time") or run["start_time"])
@@ -707,24 +515,3 @@ def _map_run_uri(uri: str, old_run_id: str, new_run_id: str | None) -> str:
     if new_run_id is not None and uri.startswith(prefix):
         return f"runs:/{new_run_id}/" + uri.removeprefix(prefix)
     return uri
-
-
-def _report_time_form(report: ConversionReport, pointer: str, text: str) -> None:
-    if mapping.timestamp_loses_precision(text):
-        report.change(
-            pointer, f"{text}: MLflow stores milliseconds, finer digits are cut"
-        )
-    elif not mapping.timestamp_is_utc(text):
-        report.change(
-            pointer, f"{text}: MLflow stores epoch milliseconds, read back in UTC"
-        )
-
-
-def _report_point_times(report: ConversionReport, pointer: str, metrics: Any) -> None:
-    if not isinstance(metrics, list):
-        return
-    for index, point in enumerate(metrics):
-        if "timestamp" in point:
-            _report_time_form(
-                report, f"{pointer}/metrics/{index}/timestamp", point["timestamp"]
-            )

@@ -1,0 +1,85 @@
+"""Time the import of the largest real MLflow store against ``mlflow migrate-filestore``.
+
+The importer reads the store through a scratch copy and writes a
+validated document; ``mlflow migrate-filestore`` converts a copy of the
+same store into a SQLite database. Both read every run and metric history,
+so the ratio compares the importer with MLflow's own bulk reader.
+
+Usage: PYTHONPATH=src python bench/bench_mlflow_import.py [STORE]
+STORE defaults to ../shared/real-mlflow/keras-history-v1 beside the repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mlspec
+from mlspec.mlflow import import_store
+
+DEFAULT_STORE = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "real-mlflow"
+    / "keras-history-v1"
+)
+
+
+def time_import(store: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    document, _ = import_store(str(store))
+    assert mlspec.validate(document).valid
+    elapsed = time.perf_counter() - started
+    points = sum(
+        len(run["metrics"])
+        if isinstance(run.get("metrics"), list)
+        else len(run.get("metrics", {}))
+        for run in document["experiment_management"]["runs"]
+    )
+    return elapsed, points
+
+
+def time_migrate(store: Path) -> float:
+    """Run ``mlflow migrate-filestore`` on a copy, so the source stays untouched."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "source"
+        shutil.copytree(store, source)
+        target = f"sqlite:///{Path(scratch) / 'migrated.db'}"
+        mlflow_command = Path(sys.executable).with_name("mlflow")
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                str(mlflow_command),
+                "migrate-filestore",
+                "--source",
+                str(source),
+                "--target",
+                target,
+                "--no-progress",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    store = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_STORE
+    if not (store / "mlruns").is_dir():
+        sys.exit(f"{store} has no mlruns/ folder")
+
+    imported, points = time_import(store)
+    migrated = time_migrate(store)
+
+    print(f"store {store.name}: {points} metric points imported")
+    print(f"mlspec import (copy, read, validate): {imported:.2f} s")
+    print(f"mlflow migrate-filestore (subprocess): {migrated:.2f} s")
+    print(f"ratio import / migrate:               {imported / migrated:.2f}")
+
+
+if __name__ == "__main__":
+    main()
