@@ -1,8 +1,9 @@
 """Time the import of the largest real MLflow store against ``mlflow migrate-filestore``.
 
 The importer reads the store through a scratch copy and writes a
-validated document; ``mlflow migrate-filestore`` converts a copy of the
-same store into a SQLite database. Both read every run and metric history,
+validated document. ``mlflow migrate-filestore`` converts a copy of the
+same store into a SQLite database, timed as a subprocess, so its time
+includes the start of a Python interpreter. Both read every run and metric history,
 so the ratio compares the importer with MLflow's own bulk reader.
 
 Usage: PYTHONPATH=src python bench/bench_mlflow_import.py [STORE]

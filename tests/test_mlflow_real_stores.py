@@ -47,7 +47,7 @@ SLUGS = [
 # Warnings the imported documents may carry, with the reason each is expected.
 EXPLAINED_WARNINGS = {
     # MLflow has no deployments, so a Production version never has an Active
-    # one; the test lowers this business rule to a warning, as the import
+    # one. The test lowers this business rule to a warning, as the import
     # command does.
     "production-no-active-deployment",
 }

@@ -52,7 +52,7 @@ def mlflow_group() -> None:
     "--training-experiment",
     default="mlspec-training-definitions",
     show_default=True,
-    help="Experiment that holds the runs written for training definitions.",
+    help="Experiment that contains the runs written for training definitions.",
 )
 @click.option(
     "--report",

@@ -83,14 +83,16 @@ class _Checker:
         pointer = join_pointer(location)
         self.findings.append(Finding(self.file, pointer, rule, Severity.ERROR, message))
 
-    def key(self, key: str, location: tuple, what: str) -> None:
+    def key(self, key: str, location: tuple, subject: str) -> None:
         problem = key_problem(key)
         if problem:
-            self.report(location, RULE_KEY, f"{what} {key!r} {problem}")
+            self.report(location, RULE_KEY, f"{subject} {key!r} {problem}")
 
-    def length(self, value: str, limit: int, location: tuple, what: str) -> None:
+    def length(self, value: str, limit: int, location: tuple, subject: str) -> None:
         if len(value) > limit:
-            message = f"{what} is {len(value)} characters long; MLflow allows {limit}"
+            message = (
+                f"{subject} is {len(value)} characters long; MLflow allows {limit}"
+            )
             self.report(location, RULE_LENGTH, message)
 
     def tags(self, tags: Any, limit: int, location: tuple) -> None:

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TRAINING_EXPERIMENT = "mlspec-training-definitions"
 
-# Sections and lists that MLflow has no place for.
+# Entity lists that have no MLflow equivalent.
 UNSUPPORTED_LISTS = (
     ("experiment_management", "experiment_comparisons"),
     ("model_training", "training_runs"),
@@ -106,8 +106,8 @@ def export_document(
 def default_artifact_root(tracking_uri: str) -> str | None:
     """Return an ``mlartifacts`` folder beside a SQLite database, or None for MLflow's default.
 
-    MLflow's own default for a database store is ``./mlartifacts`` in the
-    current directory, which would scatter artifacts wherever the command runs.
+    MLflow's own default for a database store is ``./mlruns`` in the current
+    directory (MLflow 3.17.2), so artifacts would land wherever the command runs.
     """
     if not tracking_uri.startswith("sqlite:///"):
         return None
@@ -118,7 +118,7 @@ def default_artifact_root(tracking_uri: str) -> str | None:
 
 
 class _Exporter:
-    """Writes one document; keeps the id map and the report as it goes."""
+    """Writer of one document, which fills in the report's id map as it goes."""
 
     def __init__(self, options: ExportOptions, report: ConversionReport) -> None:
         from mlflow import MlflowClient
@@ -440,8 +440,8 @@ class _Exporter:
         current = self.client.get_model_version(name, number).current_stage
         if current == stage:
             return
-        # Stages are deprecated since MLflow 2.9 but still stored; the
-        # deprecation warning is not useful to mlspec users.
+        # MLflow 2.9.0 deprecated stages but still stores them, and the
+        # deprecation warning gives mlspec users nothing to act on.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             self.client.transition_model_version_stage(name, number, stage)

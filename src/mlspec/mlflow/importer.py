@@ -142,9 +142,9 @@ class _StoreReader:
         if description is not None:
             entity["experiment_description"] = description
         form = tags.get(mapping.TAG_TAGS_FORM)
-        kept = _user_tags(tags)
-        if kept:
-            entity["experiment_tags"] = mapping.tags_from_mlflow(kept, form)
+        user_tags = _user_tags(tags)
+        if user_tags:
+            entity["experiment_tags"] = mapping.tags_from_mlflow(user_tags, form)
         entity["created_by"] = self._experiment_creator(tags, first_run, pointer)
         entity["created_at"] = self._experiment_created_at(
             experiment, first_run, pointer
@@ -237,10 +237,10 @@ class _StoreReader:
         entity: dict[str, Any] = {"model_id": model.name, "model_name": model.name}
         if model.description:
             entity["model_description"] = model.description
-        kept = _user_tags(tags)
-        if kept:
+        user_tags = _user_tags(tags)
+        if user_tags:
             entity["model_tags"] = mapping.tags_from_mlflow(
-                kept, tags.get(mapping.TAG_TAGS_FORM)
+                user_tags, tags.get(mapping.TAG_TAGS_FORM)
             )
         entity["created_by"] = tags.get(mapping.TAG_CREATED_BY) or "unknown"
         if mapping.TAG_CREATED_BY not in tags:

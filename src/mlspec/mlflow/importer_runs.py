@@ -44,11 +44,11 @@ class RunReader:
                 run.info.run_id,
             )
         )
-        kept = [run for run in found if self._keep(run)]
-        run_ids = {run.info.run_id for run in kept}
+        selected = [run for run in found if self._keep(run)]
+        run_ids = {run.info.run_id for run in selected}
 
         runs, definitions = [], []
-        for run in kept:
+        for run in selected:
             if run.data.tags.get(mapping.TAG_KIND) == mapping.KIND_TRAINING_DEFINITION:
                 definitions.append(self.definition(run, len(definitions)))
             else:
@@ -122,9 +122,9 @@ class RunReader:
         artifacts = self._artifacts(info.run_id, tags)
         if artifacts:
             entity["artifacts"] = artifacts
-        kept_tags = self._tags(tags, entity["run_name"])
-        if kept_tags:
-            entity["tags"] = kept_tags
+        run_tags = self._tags(tags, entity["run_name"])
+        if run_tags:
+            entity["tags"] = run_tags
         self._parent(entity, tags, run_ids, pointer)
         if info.lifecycle_stage == "deleted":
             entity["x-mlflow-lifecycle-stage"] = "deleted"
@@ -226,7 +226,7 @@ class RunReader:
                 duplicates += 1
                 continue
             seen.add(identity)
-            if abs(metric.value) == mapping.LARGEST_DOUBLE:
+            if abs(metric.value) == mapping.MAX_DOUBLE:
                 value = infinite.get((key, metric.step, metric.timestamp), value)
             if 0 < metric.timestamp < mapping.EPOCH_SECONDS_THRESHOLD_MS:
                 seconds += 1
@@ -284,14 +284,14 @@ class RunReader:
         return _local_path(run.info.artifact_uri)
 
     def _tags(self, tags: dict[str, str], run_name: str) -> Any:
-        kept = {
+        user_tags = {
             key: value
             for key, value in sorted(tags.items())
             if not key.startswith("mlspec.") and key != mapping.TAG_PARENT_RUN
         }
-        if kept.get(mapping.TAG_RUN_NAME) == run_name:
-            del kept[mapping.TAG_RUN_NAME]
-        return mapping.tags_from_mlflow(kept, tags.get(mapping.TAG_TAGS_FORM))
+        if user_tags.get(mapping.TAG_RUN_NAME) == run_name:
+            del user_tags[mapping.TAG_RUN_NAME]
+        return mapping.tags_from_mlflow(user_tags, tags.get(mapping.TAG_TAGS_FORM))
 
     def _parent(
         self,

@@ -73,7 +73,7 @@ FLAVOR_FORMATS = (
 )
 
 NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-LARGEST_DOUBLE = 1.7976931348623157e308
+MAX_DOUBLE = 1.7976931348623157e308
 
 # Epoch milliseconds below this (1973-03-03) are more likely epoch seconds.
 EPOCH_SECONDS_THRESHOLD_MS = 100_000_000_000

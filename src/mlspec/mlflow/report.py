@@ -55,7 +55,7 @@ class ConversionReport:
         self.entries.append(ReportEntry(pointer, DROPPED, reason))
 
     def change(self, pointer: str, reason: str) -> None:
-        """Record a value that the target holds in a different form."""
+        """Record a value that the target stores in a different form."""
         self.entries.append(ReportEntry(pointer, CHANGED, reason))
 
     def add(self, pointer: str, reason: str) -> None:

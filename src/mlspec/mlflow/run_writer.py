@@ -25,8 +25,8 @@ class RunWriter:
         self.report = exporter.report
         self.run_id = run_id
         self.pointer = pointer
-        # Runs found by their mlspec.id tag come from search_runs with their
-        # data; a run created just now has no params or metrics yet.
+        # A run found by its mlspec.id tag comes from search_runs with its data.
+        # A run created just now has no params or metrics yet.
         existing = exporter.run_index.get(mlspec_id)
         self.existing_params = existing.data.params if existing else {}
         self.existing_metric_keys = set(existing.data.metrics) if existing else set()
@@ -161,7 +161,7 @@ def batches(
 ) -> Iterator[tuple[list, list, list]]:
     """Split params, metrics and tags into ``log_batch`` calls within MLflow's limits.
 
-    One call holds at most 100 params, 100 tags, 1000 metrics and 1000
+    One call contains at most 100 params, 100 tags, 1000 metrics and 1000
     entities in all.
     """
     params, metrics, tags = list(params), list(metrics), list(tags)

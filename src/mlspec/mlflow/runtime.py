@@ -21,8 +21,3 @@ def require_mlflow() -> ModuleType:
             "the MLflow commands need the mlflow package: "
             "install it with `pip install 'mlspec[mlflow]'`"
         ) from error
-
-
-def mlflow_version() -> str:
-    """Return the version of the installed ``mlflow`` package."""
-    return require_mlflow().__version__
