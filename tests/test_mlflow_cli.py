@@ -177,3 +177,55 @@ def test_missing_mlflow_exits_2(tmp_path: Path) -> None:
     assert "pip install 'mlspec[mlflow]'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_import_load_into_postgres(
+    tracking_uri: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    pytest.importorskip("mlspec.store", reason="the PostgreSQL store module is missing")
+    try:
+        dsn = request.getfixturevalue("pg_dsn")
+    except pytest.FixtureLookupError:
+        pytest.skip("the pg_dsn fixture that starts PostgreSQL is not defined")
+    import psycopg
+
+    run_cli("mlflow", "export", str(CHURN), "--tracking-uri", tracking_uri)
+    output = tmp_path / "out.yaml"
+
+    result = run_cli(
+        "mlflow",
+        "import",
+        "--tracking-uri",
+        tracking_uri,
+        "-o",
+        str(output),
+        "--load",
+        "--dsn",
+        dsn,
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "loaded " in result.output
+    document = yaml.safe_load(output.read_text())
+    run_id = document["experiment_management"]["runs"][0]["run_id"]
+    with psycopg.connect(dsn) as connection:
+        names = connection.execute(
+            "SELECT run_name FROM run_metadata WHERE run_id = %s", (run_id,)
+        ).fetchall()
+        params = connection.execute(
+            "SELECT count(*) FROM run_parameters WHERE run_id = %s", (run_id,)
+        ).fetchone()
+    assert names == [("RandomForest_v1",)]
+    assert params == (3,)
+
+
+def test_import_load_needs_dsn(tracking_uri: str, tmp_path: Path) -> None:
+    output = tmp_path / "out.yaml"
+
+    result = run_cli(
+        "mlflow", "import", "--tracking-uri", tracking_uri, "-o", str(output), "--load"
+    )
+
+    assert result.exit_code == 2
+    assert "--load needs --dsn" in result.output
+    assert not output.exists()

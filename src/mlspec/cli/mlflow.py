@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from mlspec.errors import UsageError
 from mlspec.findings import Finding
 from mlspec.mlflow.report import ConversionReport
 
@@ -128,14 +129,33 @@ def export_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the report (id map and every repaired or dropped field) as JSON.",
 )
+@click.option(
+    "--load",
+    is_flag=True,
+    help="Also store the valid document in PostgreSQL, in one transaction (needs --dsn).",
+)
+@click.option(
+    "--dsn",
+    default=None,
+    help="PostgreSQL connection string for --load, such as 'host=/tmp dbname=mlspec'.",
+)
 def import_command(
     source: str,
     experiments: tuple[str, ...],
     include_deleted: bool,
     output: Path,
     report_path: Path | None,
+    load: bool,
+    dsn: str | None,
 ) -> None:
-    """Read an MLflow tracking store into an mlspec document."""
+    """Read an MLflow tracking store into an mlspec document.
+
+    The document is written, then validated. With --load, a valid document
+    is also stored in PostgreSQL; an invalid one is not, and the command
+    exits 1.
+    """
+    if load and not dsn:
+        raise click.UsageError("--load needs --dsn")
     from mlspec.mlflow.importer import import_store
     from mlspec.validator import validate
 
@@ -151,6 +171,27 @@ def import_command(
     if not validation.valid:
         click.echo(f"mlspec: error: {output} was written but is not valid", err=True)
         sys.exit(EXIT_INVALID)
+    if load:
+        _load(document, str(output), dsn)
+
+
+def _load(document: dict[str, Any], name: str, dsn: str) -> None:
+    """Create the tables if needed and store the document with ``mlspec.store.load``."""
+    try:
+        from mlspec import store
+    except ImportError as error:
+        raise UsageError(
+            "--load needs the PostgreSQL store module mlspec.store, "
+            "which this installation does not contain"
+        ) from error
+
+    with store.connect(dsn) as connection:
+        store.init(connection)
+        summary = store.load(connection, document, name=name, already_validated=True)
+    click.echo(
+        f"loaded {summary.entities} entities into {store.mask_dsn(dsn)}: "
+        f"{summary.inserted} rows inserted, {summary.updated} updated"
+    )
 
 
 def _read_valid_document(file: Path) -> Any:
