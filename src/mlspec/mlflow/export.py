@@ -25,7 +25,7 @@ from mlspec.mlflow import mapping
 from mlspec.mlflow.checks import check_document
 from mlspec.mlflow.report import ConversionReport
 from mlspec.mlflow.run_writer import RunWriter, report_time_form
-from mlspec.mlflow.runtime import require_mlflow
+from mlspec.mlflow.runtime import mlflow_errors, require_mlflow, search_model_versions
 from mlspec.spec import join_pointer
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,21 @@ class ExportError(MlspecError):
         super().__init__(
             f"{len(findings)} value(s) that MLflow would reject, nothing was written; "
             f"first: {first.pointer}: {first.message} [{first.rule}]"
+        )
+
+
+class ExportFailed(MlspecError):
+    """MLflow raised an error while the export was writing."""
+
+    exit_code = 1
+
+    def __init__(self, tracking_uri: str, error: Exception) -> None:
+        message = " ".join(str(error).split()).rstrip(".")
+        super().__init__(
+            f"MLflow failed while exporting to {tracking_uri}: "
+            f"{type(error).__name__}: {message}. Entities written before the failure "
+            "stay in the store; export again after fixing the cause, which updates "
+            "them instead of creating duplicates"
         )
 
 
@@ -98,7 +113,10 @@ def export_document(
         training_experiment=training_experiment,
     )
     report = ConversionReport("export", source, tracking_uri, mlflow.__version__)
-    _Exporter(options, report).export(document)
+    try:
+        _Exporter(options, report).export(document)
+    except mlflow_errors() as error:
+        raise ExportFailed(tracking_uri, error) from error
     log.info("exported %s to %s", source, tracking_uri)
     return report
 
@@ -410,8 +428,7 @@ class _Exporter:
         self.report.count("model versions")
 
     def _find_version(self, name: str, mlspec_id: str) -> str | None:
-        quoted = name.replace("'", "\\'")
-        for existing in self.client.search_model_versions(f"name = '{quoted}'"):
+        for existing in search_model_versions(self.client, name):
             if existing.tags.get(mapping.TAG_ID) == mlspec_id:
                 return str(existing.version)
         return None

@@ -12,12 +12,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from mlspec.errors import UsageError
+from mlspec.errors import InputError, UsageError
 from mlspec.mlflow import mapping
 from mlspec.mlflow.filestore import StoreCopy, open_store
 from mlspec.mlflow.importer_runs import RunReader
 from mlspec.mlflow.report import ConversionReport
-from mlspec.mlflow.runtime import require_mlflow
+from mlspec.mlflow.runtime import (
+    mlflow_errors,
+    require_mlflow,
+    search_model_versions,
+)
 from mlspec.spec import SPEC_VERSION, join_pointer
 
 log = logging.getLogger(__name__)
@@ -38,8 +42,14 @@ def import_store(
     mlflow = require_mlflow()
     report = ConversionReport("import", source, "document", mlflow.__version__)
     with open_store(source) as store:
-        reader = _StoreReader(store, report, experiments, include_deleted)
-        document = reader.read()
+        try:
+            document = _StoreReader(store, report, experiments, include_deleted).read()
+        except mlflow_errors() as error:
+            message = " ".join(str(error).split())
+            raise InputError(
+                f"MLflow {mlflow.__version__} could not read {source}: "
+                f"{type(error).__name__}: {message}"
+            ) from error
     log.info("imported %s with MLflow %s", source, mlflow.__version__)
     return document, report
 
@@ -226,8 +236,7 @@ class _StoreReader:
                 return sorted(models, key=lambda model: model.name)
 
     def _versions(self, name: str) -> list[Any]:
-        quoted = name.replace("'", "\\'")
-        versions = self.client.search_model_versions(f"name = '{quoted}'")
+        versions = search_model_versions(self.client, name)
         return sorted(versions, key=lambda version: int(version.version))
 
     def registered_model(self, model: Any, index: int) -> dict[str, Any]:
