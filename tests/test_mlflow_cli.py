@@ -229,3 +229,14 @@ def test_import_load_needs_dsn(tracking_uri: str, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--load needs --dsn" in result.output
     assert not output.exists()
+
+
+def test_import_unwritable_output_exits_2(tracking_uri: str, tmp_path: Path) -> None:
+    output = tmp_path / "missing-folder" / "out.yaml"
+
+    result = run_cli(
+        "mlflow", "import", "--tracking-uri", tracking_uri, "-o", str(output)
+    )
+
+    assert result.exit_code == 2
+    assert f"{output}: cannot write: No such file or directory" in result.output

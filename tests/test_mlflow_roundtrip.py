@@ -523,3 +523,20 @@ def test_large_run_split_into_batches(tracking_uri: str) -> None:
     assert (
         imported["experiment_management"]["runs"][0]["parameters"] == run["parameters"]
     )
+
+
+def test_offset_and_microseconds_reported(tracking_uri: str) -> None:
+    document = non_finite_document()
+    run = document["experiment_management"]["runs"][0]
+    run["start_time"] = "2024-05-01T02:00:00+02:00"
+    run["end_time"] = "2024-05-01T00:01:00.123456Z"
+    run["metrics"] = {"loss": 0.5}
+    report = export_document(document, tracking_uri, source="offsets")
+    imported, _ = import_store(tracking_uri)
+
+    changed = {entry.pointer: entry.reason for entry in report.entries}
+    assert "read back in UTC" in changed["/experiment_management/runs/0/start_time"]
+    assert "finer digits are cut" in changed["/experiment_management/runs/0/end_time"]
+    (run_back,) = imported["experiment_management"]["runs"]
+    assert run_back["start_time"] == "2024-05-01T00:00:00Z"
+    assert run_back["end_time"] == "2024-05-01T00:01:00.123Z"

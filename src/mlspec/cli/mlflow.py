@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from mlspec.errors import UsageError
+from mlspec.errors import InputError, UsageError
 from mlspec.findings import Finding
 from mlspec.mlflow.report import ConversionReport
 
@@ -165,20 +165,20 @@ def import_command(
     )
     validation = validate(document, name=str(output), severities=IMPORT_SEVERITIES)
     report.findings.extend(validation.findings)
-    output.write_text(_dump(document, output_format), encoding="utf-8")
+    _write(output, _dump(document, output_format))
     _emit_report(report, report_path)
     _print_findings(validation.findings)
     if not validation.valid:
         click.echo(f"mlspec: error: {output} was written but is not valid", err=True)
         sys.exit(EXIT_INVALID)
-    if load:
+    if load and dsn:
         _load(document, str(output), dsn)
 
 
 def _load(document: dict[str, Any], name: str, dsn: str) -> None:
     """Create the tables if needed and store the document with ``mlspec.store.load``."""
     try:
-        from mlspec import store
+        from mlspec import store  # type: ignore[attr-defined]
     except ImportError as error:
         raise UsageError(
             "--load needs the PostgreSQL store module mlspec.store, "
@@ -215,6 +215,8 @@ def _read_valid_document(file: Path) -> Any:
         sys.exit(exit_code(validation))
     name, data = read_bytes(file)
     text, _ = decode(name, data)
+    # The validation above read the same bytes, so they decode.
+    assert text is not None
     return parse_text(name, text, suffix_format(file) or sniff_format(text))
 
 
@@ -241,7 +243,14 @@ def _print_findings(findings: list[Finding]) -> None:
 def _emit_report(report: ConversionReport, report_path: Path | None) -> None:
     click.echo(report.format_text())
     if report_path is not None:
-        report.write_json(report_path)
+        _write(report_path, report.to_json())
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"{path}: cannot write: {error.strerror}") from error
 
 
 def _output_format(output: Path) -> str:

@@ -63,7 +63,7 @@ class ExportFailed(MlspecError):
 
     exit_code = 1
 
-    def __init__(self, tracking_uri: str, error: Exception) -> None:
+    def __init__(self, tracking_uri: str, error: BaseException) -> None:
         message = " ".join(str(error).split()).rstrip(".")
         super().__init__(
             f"MLflow failed while exporting to {tracking_uri}: "

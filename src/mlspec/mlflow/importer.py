@@ -108,7 +108,7 @@ class _StoreReader:
         """Return the experiments to import and the ids of training-definition experiments."""
         from mlflow.entities import ViewType
 
-        found = self.client.search_experiments(view_type=ViewType.ALL)
+        found: list[Any] = list(self.client.search_experiments(view_type=ViewType.ALL))
         found.sort(key=lambda experiment: _id_order(experiment.experiment_id))
         if self.names is not None:
             known = {experiment.name for experiment in found}
@@ -206,7 +206,8 @@ class _StoreReader:
     # Registry.
 
     def registry(self, run_ids: set[str], runs_reader: RunReader) -> dict[str, Any]:
-        models, versions = [], []
+        models: list[dict[str, Any]] = []
+        versions: list[dict[str, Any]] = []
         for model in self._registered_models():
             models.append(self.registered_model(model, len(models)))
             aliases = _aliases_by_version(model)
@@ -225,7 +226,8 @@ class _StoreReader:
         return registry
 
     def _registered_models(self) -> list[Any]:
-        models, page_token = [], None
+        models: list[Any] = []
+        page_token = None
         while True:
             page = self.client.search_registered_models(
                 max_results=1000, page_token=page_token

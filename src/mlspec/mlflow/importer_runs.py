@@ -47,7 +47,8 @@ class RunReader:
         selected = [run for run in found if self._keep(run)]
         run_ids = {run.info.run_id for run in selected}
 
-        runs, definitions = [], []
+        runs: list[dict[str, Any]] = []
+        definitions: list[dict[str, Any]] = []
         for run in selected:
             if run.data.tags.get(mapping.TAG_KIND) == mapping.KIND_TRAINING_DEFINITION:
                 definitions.append(self.definition(run, len(definitions)))

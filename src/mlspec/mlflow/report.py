@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from mlspec.findings import Finding
 
@@ -83,10 +82,9 @@ class ConversionReport:
             "findings": [finding.to_dict() for finding in self.findings],
         }
 
-    def write_json(self, path: Path) -> None:
-        """Write the report to ``path`` as indented JSON."""
-        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-        path.write_text(text + "\n", encoding="utf-8")
+    def to_json(self) -> str:
+        """Return the report as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def format_text(self) -> str:
         """Return the report as lines for a terminal."""
