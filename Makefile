@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/mlspec validate examples/churn.yaml examples/churn.json
 
+PYTEST_ARGS ?= -n 2
+
 test: $(STAMP)
+	$(BIN)/mlspec check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -159,3 +159,21 @@ def test_jsonl_reports_file_lines(tmp_path):
     assert any(":3:" in line and "[ref-unresolved]" in line for line in lines)
     assert any(":4:" in line and "[id-duplicate]" in line for line in lines)
     assert any(":4:" in line and "[timestamp-invalid]" in line for line in lines)
+
+
+def test_jsonl_forward_reference_and_cycle(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    run = '{{"kind": "run", "run_id": "{id}", "experiment_id": "E1", "run_name": "r", "start_time": "2024-01-01T00:00:00Z", "parent_run_id": "{parent}"}}\n'
+    path.write_text(
+        run.format(id="R1", parent="R2")
+        + run.format(id="R2", parent="R1")
+        + '{"kind": "experiment", "experiment_id": "E1", "experiment_name": "n", "created_by": "u", "created_at": "2024-01-01T00:00:00Z"}\n'
+    )
+
+    result = run_cli_lines(path)
+
+    assert [line.rsplit("[", 1)[1] for line in result] == ["run-parent-cycle]"]
+
+
+def run_cli_lines(path):
+    return run(path).stdout.splitlines()

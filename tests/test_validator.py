@@ -249,3 +249,53 @@ def test_spec_never_retrieves_unknown_uris():
 
     with pytest.raises(referencing.exceptions.Unresolvable):
         spec.registry.resolver().lookup("https://example.com/schema.json")
+
+
+def test_deep_free_form_json_is_rejected():
+    doc = document()
+    deep: list = []
+    for _ in range(600):
+        deep = [deep]
+    doc["model_serving"]["model_monitoring"][0]["prediction_logs"][0]["input_data"] = (
+        deep
+    )
+
+    report = mlspec.validate(doc)
+
+    assert rules(report) == ["parse-too-deep"]
+    assert report.findings[0].pointer.endswith("/prediction_logs/0/input_data")
+
+
+def test_deep_json_file_is_rejected(tmp_path):
+    path = tmp_path / "deep.json"
+    text = (ROOT / "examples" / "churn.json").read_text()
+    path.write_text(
+        text.replace(
+            '"input_data": {', '"input_data": {"x": ' + "[" * 700 + "]" * 700 + ", ", 1
+        )
+    )
+
+    report = mlspec.validate(path)
+
+    assert "parse-too-deep" in rules(report)
+
+
+def test_strict_profile_checks_prefixed_ids():
+    doc = document()
+    run_of(doc)["run_id"] = "0123456789abcdef0123456789abcdef"
+    for version in doc["model_registry"]["model_versions"]:
+        version["run_id"] = run_of(doc)["run_id"]
+
+    default, strict = mlspec.validate(doc), mlspec.validate(doc, profile="strict")
+
+    assert default.findings == []
+    assert rules(strict) == ["id-pattern-strict"]
+
+
+def test_example_passes_strict_profile():
+    assert mlspec.validate(EXAMPLE, profile="strict").findings == []
+
+
+def test_unknown_profile_is_a_usage_error():
+    with pytest.raises(mlspec.UsageError):
+        mlspec.validate(EXAMPLE, profile="lenient")

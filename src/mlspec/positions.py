@@ -143,7 +143,7 @@ class JsonLocator:
 
     def __init__(self, text: str, first_line: int = 1) -> None:
         self._text = text
-        self._lines = LineIndex(text, first_line)
+        self._first_line = first_line
 
     def locate(
         self, pointers: Iterable[str]
@@ -159,13 +159,14 @@ class JsonLocator:
 
     def _scan(self, targets: set[str]) -> dict[str, list]:
         found: dict[str, list] = {}
+        lines = LineIndex(self._text, self._first_line)
         try:
             for event in scan_json(self._text):
                 if event.pointer in targets:
                     slot = found.setdefault(event.pointer, [None, None])
                     index = 0 if event.kind == "value" else 1
                     if slot[index] is None:
-                        slot[index] = self._lines.position(event.offset)
+                        slot[index] = lines.position(event.offset)
         except JsonScanError:
             pass
         return found

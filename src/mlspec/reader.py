@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -192,8 +193,16 @@ def parse_json(name: str, text: str, first_line: int = 1) -> ParsedDocument:
     document = ParsedDocument(name, instance, locator)
     if hooks.duplicates or hooks.non_finite or hooks.overflow:
         document.findings.extend(_json_token_findings(name, text, first_line))
-    _check_depth(document)
+    if _SURROGATE_ESCAPE.search(text):
+        _check_depth(document)
     return document
+
+
+# JSON text can only produce a lone surrogate through a \uD800-\uDFFF escape.
+# Nesting needs no walk here: json.loads raises RecursionError near 1000
+# levels, and the rules check MAX_DEPTH inside the free-form JSON fields,
+# the only places a valid document nests deeply.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _unreadable(name, locator, rule, message, position) -> ParsedDocument:
@@ -520,32 +529,76 @@ _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
 
 
 def _check_depth(document: ParsedDocument) -> None:
-    """Reject nesting deeper than ``MAX_DEPTH``, walking without recursion."""
+    """Reject nesting deeper than ``MAX_DEPTH`` and strings that are not Unicode text.
+
+    The walk visits containers only and builds no pointers, because it runs
+    on every document; the pointer of a problem is found by a second walk.
+    """
+    stack = [(document.instance, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return _report_structure(document, too_deep=True)
+        if type(value) is dict:
+            if any(map(_has_surrogate, value)):
+                return _report_structure(document, too_deep=False)
+            children = value.values()
+        elif type(value) is list:
+            children = value
+        else:
+            if type(value) is str and _has_surrogate(value):
+                return _report_structure(document, too_deep=False)
+            continue
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is str and _has_surrogate(child):
+                return _report_structure(document, too_deep=False)
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate, which JSON escapes allow but UTF-8 cannot encode."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _report_structure(document: ParsedDocument, too_deep: bool) -> None:
     stack = [(document.instance, 0, "")]
     while stack:
         value, depth, pointer = stack.pop()
-        if depth > MAX_DEPTH:
-            position = (
-                document.locator.locate([pointer])[pointer][0]
-                if document.locator
-                else None
-            )
+        if too_deep and depth > MAX_DEPTH:
             message = f"nesting is deeper than {MAX_DEPTH} levels"
-            document.findings.append(
-                _finding(document.name, pointer, "parse-too-deep", message, position)
-            )
-            document.instance = _UNREADABLE
-            return
+            return _report(document, pointer, "parse-too-deep", message)
+        if isinstance(value, str) and _has_surrogate(value):
+            message = "a string holds a lone UTF-16 surrogate escape, which is not Unicode text"
+            return _report(document, pointer, "parse-encoding", message)
         if isinstance(value, dict):
-            stack.extend(
-                (item, depth + 1, f"{pointer}/{escape_pointer(key)}")
-                for key, item in value.items()
-            )
+            for key, item in value.items():
+                child = f"{pointer}/{escape_pointer(key)}"
+                if _has_surrogate(key):
+                    message = "a key holds a lone UTF-16 surrogate escape, which is not Unicode text"
+                    return _report(document, child, "parse-encoding", message)
+                stack.append((item, depth + 1, child))
         elif isinstance(value, list):
             stack.extend(
                 (item, depth + 1, f"{pointer}/{index}")
                 for index, item in enumerate(value)
             )
+
+
+def _report(document: ParsedDocument, pointer: str, rule: str, message: str) -> None:
+    position = None
+    if document.locator is not None:
+        position = document.locator.locate([pointer])[pointer][0]
+    document.findings.append(_finding(document.name, pointer, rule, message, position))
+    document.instance = _UNREADABLE
 
 
 def parse_text(name: str, text: str, fmt: Format) -> ParsedDocument:

@@ -13,6 +13,7 @@ wrong type, and each rule skips what it cannot read.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from mlspec.findings import RULES, Finding
+from mlspec.reader import MAX_DEPTH
+from mlspec.rule_index import MemoryIndex, RuleIndex
+from mlspec.spec import escape_pointer
 from mlspec.timestamps import TimestampError, parse_timestamp
 
 DURATION_TOLERANCE_S = 1.0
@@ -29,15 +33,11 @@ DURATION_TOLERANCE_S = 1.0
 
 RUN_KINDS = ("run", "training_run")
 
-
-@dataclass
-class _Ref:
-    """A reference to check once every entity is known."""
-
-    kinds: tuple[str, ...]
-    target: str
-    pointer: str
-    field: str
+STRICT_ID_PATTERNS = {
+    "experiment": re.compile(r"EXP-(?:[0-9]{8}|[0-9]{14})"),
+    "run": re.compile(r"RUN-(?:[0-9]{10}|[0-9]{14})"),
+}
+"""Id patterns of the strict profile: a prefix and a sequence number or a timestamp."""
 
 
 @dataclass
@@ -45,10 +45,9 @@ class RuleChecker:
     """Collect ids and facts entity by entity, then report the cross-entity findings."""
 
     name: str
+    strict_ids: bool = False
     findings: list[Finding] = field(default_factory=list)
-    _ids: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
-    _refs: list[_Ref] = field(default_factory=list)
-    _parents: dict[str, tuple[str, str]] = field(default_factory=dict)
+    index: RuleIndex = field(default_factory=MemoryIndex)
     _versions: dict[str, tuple[str | None, str | None, str]] = field(
         default_factory=dict
     )
@@ -77,30 +76,66 @@ class RuleChecker:
         if not isinstance(entity, dict):
             return
         self._register_id(kind, _text(entity, id_field), f"{pointer}/{id_field}")
+        if self.strict_ids and kind in STRICT_ID_PATTERNS:
+            self._check_strict_id(kind, entity, pointer, id_field)
         handler = getattr(self, f"_add_{kind}", None)
         if handler is not None:
             handler(entity, pointer)
+        for field_name, value in entity.items():
+            if field_name.startswith("x-"):
+                self._check_depth(value, f"{pointer}/{escape_pointer(field_name)}")
+
+    def _check_depth(self, value: Any, pointer: str) -> None:
+        """Report free-form JSON nested deeper than the reader's limit, without recursion."""
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                message = f"nesting is deeper than {MAX_DEPTH} levels"
+                self.report(pointer, "parse-too-deep", message)
+                return
+            if type(item) is dict:
+                children = item.values()
+            elif type(item) is list:
+                children = item
+            else:
+                continue
+            stack.extend(
+                (child, depth + 1) for child in children if type(child) in (dict, list)
+            )
+
+    def _check_strict_id(
+        self, kind: str, entity: dict, pointer: str, id_field: str
+    ) -> None:
+        entity_id = _text(entity, id_field)
+        pattern = STRICT_ID_PATTERNS[kind]
+        if entity_id is not None and not pattern.fullmatch(entity_id):
+            message = f"{id_field} {entity_id!r} does not match the strict pattern {pattern.pattern}"
+            self.report(f"{pointer}/{id_field}", "id-pattern-strict", message)
 
     def _register_id(
         self, kind: str, entity_id: str | None, pointer: str, scope: str = ""
     ) -> None:
         if entity_id is None:
             return
-        known = self._ids[kind + scope]
-        if entity_id in known:
-            message = f"{kind} id {entity_id!r} is already used at {known[entity_id]}"
+        first = self.index.add_id(kind + scope, entity_id, pointer)
+        if first is not None:
+            message = f"{kind} id {entity_id!r} is already used at {first}"
             self.report(pointer, "id-duplicate", message)
-            return
-        known[entity_id] = pointer
 
     def _ref(
         self, kinds: tuple[str, ...], entity: dict, field_name: str, pointer: str
     ) -> None:
         target = _text(entity, field_name)
         if target is not None:
-            self._refs.append(
-                _Ref(kinds, target, f"{pointer}/{field_name}", field_name)
-            )
+            self._expect(kinds, target, f"{pointer}/{field_name}", field_name)
+
+    def _expect(
+        self, kinds: tuple[str, ...], target: str, pointer: str, field_name: str
+    ) -> None:
+        """Check a reference now if its target is known, else keep it for ``finish``."""
+        if not any(self.index.has_id(kind, target) for kind in kinds):
+            self.index.add_pending(kinds, target, pointer, field_name)
 
     def _add_experiment(self, entity: dict, pointer: str) -> None:
         pass
@@ -111,7 +146,7 @@ class RuleChecker:
         if parent is not None:
             self._ref(("run",), entity, "parent_run_id", pointer)
             if run_id is not None:
-                self._parents[run_id] = (parent, f"{pointer}/parent_run_id")
+                self.index.add_parent(run_id, parent, f"{pointer}/parent_run_id")
         for index, artifact in enumerate(_list(entity, "artifacts")):
             if isinstance(artifact, dict):
                 self._register_id(
@@ -163,13 +198,11 @@ class RuleChecker:
             item for item in _list(entity, "experiment_ids") if isinstance(item, str)
         ]
         for index, experiment_id in enumerate(compared):
-            self._refs.append(
-                _Ref(
-                    ("experiment",),
-                    experiment_id,
-                    f"{pointer}/experiment_ids/{index}",
-                    "experiment_ids",
-                )
+            self._expect(
+                ("experiment",),
+                experiment_id,
+                f"{pointer}/experiment_ids/{index}",
+                "experiment_ids",
             )
         best = _text(entity, "best_experiment_id")
         if best is not None and best not in compared:
@@ -188,6 +221,14 @@ class RuleChecker:
                         "ref-unresolved",
                         f"comparison_metrics names {experiment_id!r}, which is not one of experiment_ids",
                     )
+
+    def _add_training_definition(self, entity: dict, pointer: str) -> None:
+        data_config = entity.get("data_config")
+        if isinstance(data_config, dict):
+            preprocessing = data_config.get("data_preprocessing")
+            self._check_depth(
+                preprocessing, f"{pointer}/data_config/data_preprocessing"
+            )
 
     def _add_training_run(self, entity: dict, pointer: str) -> None:
         self._ref(("training_definition",), entity, "definition_id", pointer)
@@ -243,6 +284,7 @@ class RuleChecker:
         self._ref(("registered_model",), entity, "model_id", pointer)
         if entity.get("version_id") is not None:
             self._ref(("model_version",), entity, "version_id", pointer)
+        self._check_depth(entity.get("metadata_value"), f"{pointer}/metadata_value")
         expected = _METADATA_TYPES.get(_text(entity, "metadata_type") or "")
         if (
             "metadata_value" in entity
@@ -296,6 +338,7 @@ class RuleChecker:
         schema = entity.get(field_name)
         if not isinstance(schema, (dict, bool)):
             return
+        self._check_depth(schema, f"{pointer}/{field_name}")
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
@@ -320,11 +363,14 @@ class RuleChecker:
         ):
             for index, item in enumerate(_list(entity, list_name)):
                 if isinstance(item, dict):
+                    item_pointer = f"{pointer}/{list_name}/{index}"
                     self._register_id(
-                        kind,
-                        _text(item, id_field),
-                        f"{pointer}/{list_name}/{index}/{id_field}",
+                        kind, _text(item, id_field), f"{item_pointer}/{id_field}"
                     )
+                    for data_field in ("input_data", "output_data"):
+                        self._check_depth(
+                            item.get(data_field), f"{item_pointer}/{data_field}"
+                        )
 
     # Whole document -----------------------------------------------------------
 
@@ -338,11 +384,11 @@ class RuleChecker:
         return self.findings
 
     def _check_refs(self) -> None:
-        for ref in self._refs:
-            if not any(ref.target in self._ids[kind] for kind in ref.kinds):
-                wanted = " or ".join(kind.replace("_", " ") for kind in ref.kinds)
-                message = f"{ref.field} {ref.target!r} does not match any {wanted} in the document"
-                self.report(ref.pointer, "ref-unresolved", message)
+        for kinds, target, pointer, field_name in self.index.pending():
+            if not any(self.index.has_id(kind, target) for kind in kinds):
+                wanted = " or ".join(kind.replace("_", " ") for kind in kinds)
+                message = f"{field_name} {target!r} does not match any {wanted} in the document"
+                self.report(pointer, "ref-unresolved", message)
 
     def _check_deployments(self) -> None:
         for model_id, version_id, _, pointer in self._deployments.values():
@@ -387,23 +433,23 @@ class RuleChecker:
 
     def _check_parent_cycles(self) -> None:
         reported: set[str] = set()
-        for start in self._parents:
+        for start in self.index.children():
             path: list[str] = []
             seen: set[str] = set()
             current: str | None = start
-            while (
-                current is not None and current in self._parents and current not in seen
-            ):
+            link = self.index.parent_of(start)
+            while link is not None and current not in seen:
                 seen.add(current)
                 path.append(current)
-                current = self._parents[current][0]
-            if current is None or current not in seen or current in reported:
+                current = link[0]
+                link = self.index.parent_of(current)
+            if current not in seen or current in reported:
                 continue
             cycle = path[path.index(current) :]
             reported.update(cycle)
             chain = " -> ".join(repr(run_id) for run_id in [*cycle, current])
             self.report(
-                self._parents[current][1],
+                self.index.parent_of(current)[1],
                 "run-parent-cycle",
                 f"parent runs form a cycle: {chain}",
             )

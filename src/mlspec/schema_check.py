@@ -9,10 +9,12 @@ errors of the branch the instance meant rather than a summary of all.
 
 from __future__ import annotations
 
+import reprlib
 from functools import cache
 from typing import Any
 from urllib.parse import urljoin
 
+import jsonschema_rs
 import referencing
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
@@ -54,10 +56,84 @@ def _validator_for(spec: Spec, uri: str) -> Draft202012Validator:
     )
 
 
+@cache
+def _fast_validator_for(spec: Spec, uri: str):
+    """Return a jsonschema-rs validator for ``uri``: the quick yes-or-no pass."""
+    registry = jsonschema_rs.Registry(
+        [(spec.uris[relative], schema) for relative, schema in spec.files.items()]
+    )
+    return jsonschema_rs.validator_for(
+        {"$ref": uri}, registry=registry, validate_formats=True, offline=True
+    )
+
+
 def schema_findings(
     spec: Spec, uri: str, instance: Any, name: str, base: str = ""
 ) -> list[Finding]:
-    """Validate ``instance`` against the schema at ``uri``; ``base`` prefixes every pointer."""
+    """Validate ``instance`` against the schema at ``uri``; ``base`` prefixes every pointer.
+
+    jsonschema-rs decides first whether anything fails. Only then does
+    python-jsonschema, whose errors carry what findings need, check the
+    failing entities: for a whole document, just the entities that
+    jsonschema-rs reported, plus the document's frame.
+    """
+    fast = _fast_validator_for(spec, uri)
+    if fast.is_valid(instance):
+        return []
+    if uri != spec.document_uri or not isinstance(instance, dict):
+        return _dedupe(_slow_findings(spec, uri, instance, name, base))
+
+    failing, frame_fails = _failing_entities(spec, fast, instance)
+    findings: list[Finding] = []
+    if frame_fails:
+        findings.extend(_slow_findings(spec, uri, _frame(instance), name, base))
+    for section, list_name, index in sorted(failing):
+        entity_uri = spec.entity(list_name).uri
+        entity = instance[section][list_name][index]
+        entity_base = f"{base}/{section}/{list_name}/{index}"
+        findings.extend(_slow_findings(spec, entity_uri, entity, name, entity_base))
+    return _dedupe(findings)
+
+
+def _failing_entities(spec: Spec, fast, instance: dict) -> tuple[set, bool]:
+    """Sort jsonschema-rs errors into failing entities and failures of the frame around them."""
+    lists = {(entity.section, entity.list_name) for entity in spec.entities}
+    failing: set[tuple[str, str, int]] = set()
+    frame_fails = False
+    for error in fast.iter_errors(instance):
+        path = list(error.instance_path)
+        if len(path) >= 3 and tuple(path[:2]) in lists and isinstance(path[2], int):
+            failing.add((path[0], path[1], path[2]))
+        else:
+            frame_fails = True
+    return failing, frame_fails
+
+
+def _frame(document: dict) -> dict:
+    """Return the document with every entity list emptied, to check what surrounds them."""
+    frame = dict(document)
+    for key, section in document.items():
+        if isinstance(section, dict):
+            frame[key] = {
+                name: [] if isinstance(items, list) else items
+                for name, items in section.items()
+            }
+    return frame
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for finding in findings:
+        if (finding.pointer, finding.rule) not in seen:
+            seen.add((finding.pointer, finding.rule))
+            unique.append(finding)
+    return unique
+
+
+def _slow_findings(
+    spec: Spec, uri: str, instance: Any, name: str, base: str
+) -> list[Finding]:
     validator = _validator_for(spec, uri)
     findings: list[Finding] = []
     for error in validator.iter_errors(instance):
@@ -148,6 +224,11 @@ def _describe(error: ValidationError, pointer: str) -> list[tuple[str, str, str,
     if keyword == "format" and isinstance(error.cause, NaiveTimestamp):
         message = f"{shorten(value)} has no UTC offset; it is read as UTC"
         return [(pointer, "timestamp-naive", message, False)]
+    if keyword == "pattern" and error.schema.get("format") == "date-time":
+        message = (
+            f"{shorten(value)} is not an RFC 3339 date-time: year 0000 does not exist"
+        )
+        return [(pointer, "timestamp-invalid", message, False)]
     if keyword == "format":
         message = f"{shorten(value)} is not an RFC 3339 date-time: {error.cause}"
         return [(pointer, "timestamp-invalid", message, False)]
@@ -243,15 +324,17 @@ def _size(value: Any) -> int:
     return len(value) if hasattr(value, "__len__") else 0
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = MAX_SHOWN
+_REPR.maxother = MAX_SHOWN
+
+
 def shorten(value: Any) -> str:
-    """Return ``repr(value)``, cut to ``MAX_SHOWN`` characters for long values."""
+    """Return a ``repr`` of ``value`` cut short for long strings and deep or long containers."""
     if isinstance(value, str) and len(value) > MAX_SHOWN:
         return repr(value[:MAX_SHOWN]) + f"... ({len(value)} characters)"
-    if isinstance(value, (dict, list)):
-        kind = "object" if isinstance(value, dict) else "array"
-        text = repr(value) if len(value) < 8 else f"<{kind} of {len(value)} items>"
-        return text if len(text) <= MAX_SHOWN else f"<{kind} of {len(value)} items>"
-    return repr(value)
+    return _REPR.repr(value)
 
 
 def _schema_location(spec: Spec, uri: str, path: list) -> str:

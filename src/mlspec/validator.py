@@ -26,6 +26,7 @@ from mlspec.reader import (
     sniff_format,
     suffix_format,
 )
+from mlspec.rule_index import SqliteIndex
 from mlspec.rules import RuleChecker, iter_document_entities
 from mlspec.schema_check import schema_findings
 from mlspec.spec import Spec, load_spec
@@ -33,6 +34,8 @@ from mlspec.spec import Spec, load_spec
 log = logging.getLogger(__name__)
 
 DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml", ".jsonl", ".ndjson")
+
+PROFILES = ("default", "strict")
 
 SeverityConfig = dict[str, str]
 """Rule code to ``"error"``, ``"warning"`` or ``"off"``, for the configurable rules."""
@@ -75,22 +78,29 @@ def validate(
     name: str | None = None,
     severities: SeverityConfig | None = None,
     strict: bool = False,
+    profile: str = "default",
     spec: Spec | None = None,
 ) -> ValidationReport:
     """Validate one document against the spec and the cross-entity rules.
 
     ``source`` is a path, ``"-"`` for standard input, or a parsed document
     in mlspec's in-memory form. ``severities`` changes the severity of the
-    business rules; ``strict`` turns every warning into an error. Raises
+    business rules; ``strict`` turns every warning into an error;
+    ``profile="strict"`` also requires the prefixed id patterns. Raises
     ``InputError`` when the file cannot be read at all.
     """
     spec = spec or load_spec()
     policy = _Policy(severities or {}, strict)
+    if profile not in PROFILES:
+        raise UsageError(
+            f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}"
+        )
+    strict_ids = profile == "strict"
     if isinstance(source, (dict, list)):
         parsed = ParsedDocument(name or "<document>", source, None)
-        report = _validate_parsed(spec, parsed)
+        report = _validate_parsed(spec, parsed, strict_ids)
     else:
-        report = _validate_file(spec, source, name)
+        report = _validate_file(spec, source, name, strict_ids)
     report.findings = sorted(policy.apply(report.findings), key=sort_key)
     return report
 
@@ -100,6 +110,7 @@ def validate_paths(
     *,
     severities: SeverityConfig | None = None,
     strict: bool = False,
+    profile: str = "default",
     spec: Spec | None = None,
 ) -> ValidationReport:
     """Validate files and folders (searched recursively for documents)."""
@@ -108,7 +119,13 @@ def validate_paths(
     for path in expand_paths(paths):
         try:
             report.extend(
-                validate(path, severities=severities, strict=strict, spec=spec)
+                validate(
+                    path,
+                    severities=severities,
+                    strict=strict,
+                    profile=profile,
+                    spec=spec,
+                )
             )
         except InputError as error:
             report.unreadable.append(str(path))
@@ -147,11 +164,11 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[str | Path]:
 
 
 def _validate_file(
-    spec: Spec, source: str | Path, name: str | None
+    spec: Spec, source: str | Path, name: str | None, strict_ids: bool
 ) -> ValidationReport:
     fmt = suffix_format(source) if str(source) != "-" else None
     if fmt == "jsonl":
-        return _validate_jsonl(spec, source)
+        return _validate_jsonl(spec, source, strict_ids)
 
     display, data = read_bytes(source)
     display = name or display
@@ -163,13 +180,16 @@ def _validate_file(
     fmt = fmt or sniff_format(text)
     if fmt == "jsonl":
         lines = iter(text.encode().splitlines(keepends=True))
-        return _validate_records(spec, display, iter_jsonl(display, lines), findings)
+        records = iter_jsonl(display, lines)
+        return _validate_records(spec, display, records, findings, strict_ids)
     parsed = parse_text(display, text, fmt)
     parsed.findings[:0] = findings
-    return _validate_parsed(spec, parsed)
+    return _validate_parsed(spec, parsed, strict_ids)
 
 
-def _validate_parsed(spec: Spec, parsed: ParsedDocument) -> ValidationReport:
+def _validate_parsed(
+    spec: Spec, parsed: ParsedDocument, strict_ids: bool = False
+) -> ValidationReport:
     report = ValidationReport(findings=list(parsed.findings), files=[parsed.name])
     if not parsed.readable:
         report.unreadable.append(parsed.name)
@@ -179,7 +199,7 @@ def _validate_parsed(spec: Spec, parsed: ParsedDocument) -> ValidationReport:
     found = schema_findings(spec, spec.document_uri, instance, parsed.name)
     if isinstance(instance, dict) and "spec_version" not in instance:
         found.append(_version_missing(parsed.name))
-    checker = RuleChecker(parsed.name)
+    checker = RuleChecker(parsed.name, strict_ids=strict_ids)
     for kind, entity, pointer, id_field in iter_document_entities(spec, instance):
         checker.add(kind, entity, pointer, id_field)
     found.extend(checker.finish())
@@ -197,24 +217,33 @@ def _version_missing(name: str) -> Finding:
     )
 
 
-def _validate_jsonl(spec: Spec, source: str | Path) -> ValidationReport:
+def _validate_jsonl(
+    spec: Spec, source: str | Path, strict_ids: bool
+) -> ValidationReport:
     name, lines = open_lines(source)
-    return _validate_records(spec, name, iter_jsonl(name, lines), [])
+    return _validate_records(spec, name, iter_jsonl(name, lines), [], strict_ids)
 
 
 def _validate_records(
-    spec: Spec, name: str, records: Iterator[ParsedDocument], findings: list[Finding]
+    spec: Spec,
+    name: str,
+    records: Iterator[ParsedDocument],
+    findings: list[Finding],
+    strict_ids: bool = False,
 ) -> ValidationReport:
     """Validate JSON Lines records one at a time; only ids are kept between records."""
     report = ValidationReport(findings=list(findings), files=[name])
-    checker = RuleChecker(name)
-    for record in records:
-        record_findings = list(record.findings)
-        if record.readable:
-            record_findings.extend(_validate_record(spec, record, checker))
-        report.findings.extend(_locate(record_findings, record.locator))
-        checker.findings = []
-    report.findings.extend(_line_only(checker.finish(), checker))
+    checker = RuleChecker(name, strict_ids=strict_ids, index=SqliteIndex())
+    try:
+        for record in records:
+            record_findings = list(record.findings)
+            if record.readable:
+                record_findings.extend(_validate_record(spec, record, checker))
+            report.findings.extend(_locate(record_findings, record.locator))
+            checker.findings = []
+        report.findings.extend(_line_only(checker.finish(), checker))
+    finally:
+        checker.index.close()
     return report
 
 

@@ -44,9 +44,11 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from mlspec.cli import mlflow, validate
+    from mlspec.cli import generate, mlflow, validate
 
     main.add_command(validate.validate_command)
+    main.add_command(generate.generate_command)
+    main.add_command(generate.check_command)
     main.add_command(mlflow.mlflow_group)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from mlspec.findings import BUSINESS_RULES
-from mlspec.validator import ValidationReport, validate_paths
+from mlspec.output import FORMATS, render
+from mlspec.validator import PROFILES, ValidationReport, validate_paths
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -28,12 +28,19 @@ def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Output format of the findings.",
+    help="Output format: text lines, JSON, SARIF 2.1.0, JUnit XML or GitHub annotations.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default="default",
+    show_default=True,
+    help="strict also requires ids like EXP-00000001 and RUN-0000000001 (8/10 digits or a 14-digit timestamp).",
+)
 @click.option(
     "--severity",
     "severities",
@@ -43,19 +50,22 @@ def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     help=f"Set a business rule to error, warning or off (repeatable): {', '.join(BUSINESS_RULES)}.",
 )
 def validate_command(
-    paths: tuple[str, ...], output_format: str, strict: bool, severities: dict[str, str]
+    paths: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    profile: str,
+    severities: dict[str, str],
 ) -> None:
     """Validate ML metadata documents: JSON, YAML or JSON Lines files, folders, or - for stdin.
 
     Exits 0 when every document is valid, 1 when any has an error, and 2
     for a usage error or an input that cannot be read or parsed.
     """
-    report = validate_paths(paths, severities=severities, strict=strict)
-    if output_format == "json":
-        click.echo(json.dumps(_as_json(report), indent=2, ensure_ascii=False))
-    else:
-        for finding in report.findings:
-            click.echo(finding.format_text())
+    report = validate_paths(
+        paths, severities=severities, strict=strict, profile=profile
+    )
+    click.echo(render(report, output_format), nl=False)
+    if output_format == "text":
         click.echo(_summary(report), err=True)
     sys.exit(exit_code(report))
 
@@ -78,19 +88,3 @@ def _summary(report: ValidationReport) -> str:
         f"mlspec: checked {files} document(s): {valid} valid, {len(invalid)} invalid; "
         f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
     )
-
-
-def _as_json(report: ValidationReport) -> dict:
-    invalid = {finding.file for finding in report.errors}
-    return {
-        "valid": report.valid,
-        "documents": [
-            {"file": name, "valid": name not in invalid} for name in report.files
-        ],
-        "findings": [finding.to_dict() for finding in report.findings],
-        "summary": {
-            "documents": len(report.files),
-            "errors": len(report.errors),
-            "warnings": len(report.warnings),
-        },
-    }
