@@ -6,8 +6,9 @@ same store into a SQLite database, timed as a subprocess, so its time
 includes the start of a Python interpreter. Both read every run and metric history,
 so the ratio compares the importer with MLflow's own bulk reader.
 
-Usage: PYTHONPATH=src python bench/bench_mlflow_import.py [STORE]
-STORE defaults to ../shared/real-mlflow/keras-history-v1 beside the repository.
+Usage: PYTHONPATH=src python bench/bench_mlflow_import.py STORE
+STORE is the folder that contains ``mlruns/``, such as a copy of the
+keras-history-v1 store (39,496 metric points).
 """
 
 from __future__ import annotations
@@ -21,13 +22,6 @@ from pathlib import Path
 
 import mlspec
 from mlspec.mlflow import import_store
-
-DEFAULT_STORE = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "real-mlflow"
-    / "keras-history-v1"
-)
 
 
 def time_import(store: Path) -> tuple[float, int]:
@@ -69,7 +63,11 @@ def time_migrate(store: Path) -> float:
 
 
 def main() -> None:
-    store = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_STORE
+    if len(sys.argv) != 2:
+        sys.exit(
+            "usage: bench_mlflow_import.py STORE (the folder that contains mlruns/)"
+        )
+    store = Path(sys.argv[1])
     if not (store / "mlruns").is_dir():
         sys.exit(f"{store} has no mlruns/ folder")
 

@@ -71,8 +71,8 @@ def export_command(
 ) -> None:
     """Write the document FILE into an MLflow tracking store.
 
-    The document is validated and checked against MLflow's limits first;
-    on any error nothing is written and the command exits 1.
+    The document is validated and checked against MLflow's limits first.
+    On any error nothing is written and the command exits 1.
     """
     from mlspec.mlflow.export import ExportError, export_document
     from mlspec.mlflow.runtime import require_mlflow
@@ -151,8 +151,8 @@ def import_command(
     """Read an MLflow tracking store into an mlspec document.
 
     The document is written, then validated. With --load, a valid document
-    is also stored in PostgreSQL; an invalid one is not, and the command
-    exits 1.
+    is also stored in PostgreSQL. An invalid one is not stored, and the
+    command exits 1.
     """
     if load and not dsn:
         raise click.UsageError("--load needs --dsn")
