@@ -26,7 +26,7 @@ CHURN = REPO / "examples" / "churn.yaml"
 
 @pytest.fixture(scope="module")
 def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Create one migrated SQLite store; each test copies it, which skips MLflow's migrations."""
+    """Create one migrated SQLite store. Each test copies it, which skips MLflow's migrations."""
     path = tmp_path_factory.mktemp("template") / "mlflow.db"
     MlflowClient(f"sqlite:///{path}").search_experiments()
     return path
