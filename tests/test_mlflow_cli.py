@@ -240,3 +240,36 @@ def test_import_unwritable_output_exits_2(tracking_uri: str, tmp_path: Path) -> 
 
     assert result.exit_code == 2
     assert f"{output}: cannot write: No such file or directory" in result.output
+
+
+def test_import_leaves_sqlite_unchanged(tracking_uri: str, tmp_path: Path) -> None:
+    run_cli("mlflow", "export", str(CHURN), "--tracking-uri", tracking_uri)
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    before = database.read_bytes()
+    files_before = sorted(path.name for path in database.parent.iterdir())
+
+    result = run_cli(
+        "mlflow",
+        "import",
+        "--tracking-uri",
+        tracking_uri,
+        "-o",
+        str(tmp_path / "o.json"),
+    )
+
+    assert result.exit_code == 0, result.output
+    assert database.read_bytes() == before
+    files_after = sorted(path.name for path in database.parent.iterdir())
+    assert files_after == sorted([*files_before, "o.json"])
+
+
+def test_import_missing_sqlite_exits_2(tmp_path: Path) -> None:
+    database = tmp_path / "missing.db"
+
+    result = run_cli(
+        "mlflow", "import", "--tracking-uri", f"sqlite:///{database}", "-o", "o.yaml"
+    )
+
+    assert result.exit_code == 2
+    assert f"the SQLite database {database} does not exist" in result.output
+    assert not database.exists()

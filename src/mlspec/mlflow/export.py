@@ -129,9 +129,8 @@ def default_artifact_root(tracking_uri: str) -> str | None:
     """
     if not tracking_uri.startswith("sqlite:///"):
         return None
-    database = Path(tracking_uri.removeprefix("sqlite:///"))
-    if not tracking_uri.startswith("sqlite:////"):
-        database = Path.cwd() / database
+    # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy reads them.
+    database = Path.cwd() / tracking_uri.removeprefix("sqlite:///").split("?", 1)[0]
     return (database.parent / "mlartifacts").as_uri()
 
 

@@ -1,11 +1,12 @@
-"""Read-only access to MLflow FileStore folders (``mlruns/``).
+"""Read-only access to MLflow stores through scratch copies.
 
-MLflow 3.x refuses a FileStore unless ``MLFLOW_ALLOW_FILE_STORE=true``,
-creates ``.trash/`` and ``models/`` in any FileStore it opens, and raises
-"Run not found" for run folders that lack ``metrics/``, ``params/`` or
-``artifacts/`` (stores kept in git lose their empty folders). So the
-importer never opens the source: it copies the store to a temporary folder,
-creates the missing empty folders in the copy and reads the copy.
+MLflow 3.x refuses a FileStore (an ``mlruns/`` folder) unless
+``MLFLOW_ALLOW_FILE_STORE=true``, creates ``.trash/`` and ``models/`` in any
+FileStore it opens, and raises "Run not found" for run folders that lack
+``metrics/``, ``params/`` or ``artifacts/`` (stores kept in git lose their
+empty folders). So the importer never opens the source. It copies the
+store to a temporary folder, creates the missing empty folders in the copy
+and reads the copy. A SQLite database is read from a copy as well.
 """
 
 from __future__ import annotations
@@ -78,7 +79,13 @@ def local_folder(source: str) -> Path:
 @contextlib.contextmanager
 def open_store(source: str) -> Iterator[StoreCopy]:
     """Yield a ``StoreCopy`` to read ``source`` from, without writing into ``source``."""
+    if urlparse(source).scheme == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="mlspec-sqlite-") as scratch:
+            yield StoreCopy(tracking_uri=_copy_sqlite(source, Path(scratch)))
+        return
     if is_database_uri(source):
+        # NOTE: a database server is read in place. MLflow creates its tables
+        # in a database that has none, which is the one write it can make.
         yield StoreCopy(tracking_uri=source)
         return
 
@@ -90,6 +97,25 @@ def open_store(source: str) -> Iterator[StoreCopy]:
         log.info("reading a scratch copy of %s at %s", folder, copy)
         with _file_store_allowed():
             yield StoreCopy(copy.as_uri(), copy, created)
+
+
+def _copy_sqlite(source: str, scratch: Path) -> str:
+    """Copy a SQLite database (and its WAL files) to ``scratch``; return the copy's URI.
+
+    MLflow creates a database that does not exist and may write to one it
+    opens, so the importer reads a copy.
+    """
+    # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy reads them.
+    database = Path(unquote(source.removeprefix("sqlite:///").split("?", 1)[0]))
+    if not database.is_file():
+        raise InputError(f"{source}: the SQLite database {database} does not exist")
+    copy = scratch / database.name
+    for suffix in ("", "-wal", "-shm"):
+        original = database.with_name(database.name + suffix)
+        if original.is_file():
+            shutil.copyfile(original, copy.with_name(copy.name + suffix))
+    log.info("reading a scratch copy of %s at %s", database, copy)
+    return f"sqlite:///{copy}"
 
 
 def _create_missing_folders(root: Path) -> dict[str, list[str]]:
