@@ -241,3 +241,55 @@ def test_batches_stay_within_limits() -> None:
     assert [item for batch in calls for item in batch[0]] == params
     assert [item for batch in calls for item in batch[1]] == metrics
     assert [item for batch in calls for item in batch[2]] == tags
+
+
+SQL_COLUMN_CASES = [
+    ("run name 251 chars", (*RUN_PATH, "run_name"), "r" * 251, f"{RUN}/run_name"),
+    (
+        "model name 257 chars",
+        ("model_registry", "registered_models", 0, "model_name"),
+        "m" * 257,
+        "/model_registry/registered_models/0/model_name",
+    ),
+    (
+        "model description 5001 chars",
+        ("model_registry", "registered_models", 0, "model_description"),
+        "d" * 5001,
+        "/model_registry/registered_models/0/model_description",
+    ),
+    (
+        "version description 5001 chars",
+        (*VERSION_PATH, "version_description"),
+        "d" * 5001,
+        f"{VERSION}/version_description",
+    ),
+    (
+        "model uri 501 chars",
+        (*VERSION_PATH, "model_uri"),
+        "s3://bucket/" + "k" * 489,
+        f"{VERSION}/model_uri",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "pointer"),
+    [case[1:] for case in SQL_COLUMN_CASES],
+    ids=[case[0] for case in SQL_COLUMN_CASES],
+)
+def test_sql_column_width_finding(path: tuple, value: str, pointer: str) -> None:
+    findings = check_document(edit(path, value), "doc.yaml")
+
+    assert [(finding.pointer, finding.rule) for finding in findings] == [
+        (pointer, "mlflow-value-too-long")
+    ]
+    assert repr(value[:40] + "...") in findings[0].message
+
+
+def test_runs_uri_length_uses_mlflow_id() -> None:
+    """runs:/R/... gets MLflow's 32-character run id, so it grows by 31 characters."""
+    fits = "runs:/R/" + "m" * (500 - len("runs:/") - 32 - 1)
+    too_long = fits + "m"
+
+    assert check_document(edit((*VERSION_PATH, "model_uri"), fits), "d") == []
+    assert len(check_document(edit((*VERSION_PATH, "model_uri"), too_long), "d")) == 1

@@ -90,8 +90,10 @@ class _Checker:
 
     def length(self, value: str, limit: int, location: tuple, subject: str) -> None:
         if len(value) > limit:
+            preview = value[:40] + "..."
             message = (
-                f"{subject} is {len(value)} characters long; MLflow allows {limit}"
+                f"{subject} {preview!r} is {len(value)} characters long; "
+                f"MLflow allows {limit}"
             )
             self.report(location, RULE_LENGTH, message)
 
@@ -115,8 +117,9 @@ class _Checker:
         )
 
     def run(self, run: dict[str, Any], location: tuple) -> None:
-        limit = mapping.MAX_TAG_VALUE_LENGTH
+        limit = mapping.MAX_RUN_NAME_LENGTH
         self.length(run.get("run_name", ""), limit, (*location, "run_name"), "run name")
+        limit = mapping.MAX_TAG_VALUE_LENGTH
         self.parameters(run.get("parameters") or {}, (*location, "parameters"))
         for key, key_location in _metric_keys(
             run.get("metrics"), (*location, "metrics")
@@ -140,14 +143,12 @@ class _Checker:
                 message = f"parent run {parent!r} is not in the document, so MLflow cannot link it"
                 self.report(location, RULE_PARENT, message)
             elif parent is not None and _in_cycle(run.get("run_id"), runs, index_of):
-                message = (
-                    f"run {run.get('run_id')!r} is its own ancestor through {parent!r}"
-                )
+                message = f"the parent links of run {run.get('run_id')!r} form a cycle"
                 self.report(location, RULE_CYCLE, message)
 
     def definition(self, definition: dict[str, Any], location: tuple) -> None:
         name = definition.get("definition_name", "")
-        limit = mapping.MAX_TAG_VALUE_LENGTH
+        limit = mapping.MAX_RUN_NAME_LENGTH
         self.length(name, limit, (*location, "definition_name"), "definition name")
         for section in ("model_architecture", "training_config", "data_config"):
             if section in definition:
@@ -169,12 +170,38 @@ class _Checker:
                 f"model name {name!r} is a path that MLflow would read as another name"
             )
             self.report((*location, "model_name"), RULE_NAME, message)
-        limit = mapping.MAX_REGISTRY_TAG_VALUE_LENGTH
+        limit = mapping.MAX_MODEL_NAME_LENGTH
+        self.length(name, limit, (*location, "model_name"), "model name")
+        description = model.get("model_description") or ""
+        limit = mapping.MAX_MODEL_DESCRIPTION_LENGTH
+        self.length(description, limit, (*location, "model_description"), "description")
+        limit = mapping.MAX_REGISTERED_MODEL_TAG_VALUE_LENGTH
         self.tags(model.get("model_tags"), limit, (*location, "model_tags"))
 
     def model_version(self, version: dict[str, Any], location: tuple) -> None:
+        description = version.get("version_description") or ""
+        limit = mapping.MAX_MODEL_DESCRIPTION_LENGTH
+        self.length(
+            description, limit, (*location, "version_description"), "description"
+        )
+        self.model_uri(version, (*location, "model_uri"))
         for position, alias in enumerate(version.get("aliases") or []):
             self.alias(alias, (*location, "aliases", position))
+
+    def model_uri(self, version: dict[str, Any], location: tuple) -> None:
+        """Check the source length as MLflow stores it, with the run id replaced."""
+        uri = version.get("model_uri", "")
+        run_id = version.get("run_id", "")
+        stored_length = len(uri)
+        if run_id and uri.startswith(f"runs:/{run_id}/"):
+            stored_length += mapping.MLFLOW_RUN_ID_LENGTH - len(run_id)
+        limit = mapping.MAX_MODEL_SOURCE_LENGTH
+        if stored_length > limit:
+            message = (
+                f"model_uri {uri[:40] + '...'!r} is {stored_length} characters long "
+                f"as MLflow stores it; MLflow allows {limit}"
+            )
+            self.report(location, RULE_LENGTH, message)
 
     def alias(self, alias: str, location: tuple) -> None:
         if alias.lower() == "latest":
