@@ -540,3 +540,18 @@ def test_offset_and_microseconds_reported(tracking_uri: str) -> None:
     (run_back,) = imported["experiment_management"]["runs"]
     assert run_back["start_time"] == "2024-05-01T00:00:00Z"
     assert run_back["end_time"] == "2024-05-01T00:01:00.123Z"
+
+
+def test_extension_fields_reported(tracking_uri: str) -> None:
+    original = churn()
+    original["x-origin"] = "hand-written"
+    original["experiment_management"]["runs"][0]["x-note"] = {"reviewed": True}
+    report = export_document(original, tracking_uri, source="churn.yaml")
+    imported, _ = import_store(tracking_uri)
+
+    pointers = report.pointers()
+    assert "/x-origin" in pointers
+    assert "/experiment_management/runs/0/x-note" in pointers
+    assert "/model_serving/model_apis/0/request_schema" not in pointers
+    expected = expected_after_round_trip(original, report)
+    assert without_default_experiment(imported, report) == expected

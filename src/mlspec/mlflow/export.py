@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from mlspec.mlflow.checks import check_document
 from mlspec.mlflow.report import ConversionReport
 from mlspec.mlflow.run_writer import RunWriter, report_time_form
 from mlspec.mlflow.runtime import mlflow_errors, require_mlflow, search_model_versions
-from mlspec.spec import join_pointer
+from mlspec.spec import escape_pointer, join_pointer
 
 log = logging.getLogger(__name__)
 
@@ -470,11 +471,24 @@ class _Exporter:
             for index in range(len(entities)):
                 pointer = join_pointer((section, list_name, index))
                 self.report.drop(pointer, f"MLflow has no equivalent of {list_name}")
-        for key in document:
-            if key.startswith("x-"):
-                self.report.drop(
-                    join_pointer((key,)), "extension fields are not exported"
-                )
+        dropped = self.report.pointers()
+        for pointer in _extension_fields(document, ""):
+            if not any(pointer.startswith(entity + "/") for entity in dropped):
+                self.report.drop(pointer, "extension fields (x-...) are not exported")
+
+
+def _extension_fields(node: Any, pointer: str) -> Iterator[str]:
+    """Yield the pointer of every ``x-`` field in the document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{pointer}/{escape_pointer(str(key))}"
+            if str(key).startswith("x-"):
+                yield child
+            else:
+                yield from _extension_fields(value, child)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _extension_fields(value, f"{pointer}/{index}")
 
 
 def _default_point_time(run: dict[str, Any]) -> int:

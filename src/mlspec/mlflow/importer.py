@@ -26,6 +26,21 @@ from mlspec.spec import SPEC_VERSION, join_pointer
 
 log = logging.getLogger(__name__)
 
+# MLflow fields without an mlspec field, reported once per entity list.
+UNMAPPED_FIELDS = {
+    "/experiment_management/experiments": (
+        "MLflow's artifact_location of experiments has no mlspec field"
+    ),
+    "/experiment_management/runs": (
+        "MLflow's artifact_uri and user_id of runs have no mlspec field; "
+        "the user stays in the mlflow.user tag where a run has one"
+    ),
+    "/model_registry/model_versions": (
+        "MLflow's status, status_message, run_link and storage_location of "
+        "model versions have no mlspec field"
+    ),
+}
+
 
 def import_store(
     source: str,
@@ -100,7 +115,15 @@ class _StoreReader:
         registry = self.registry({run["run_id"] for run in runs}, runs_reader)
         if registry:
             document["model_registry"] = registry
+        self._report_unmapped_fields(document)
         return document
+
+    def _report_unmapped_fields(self, document: dict[str, Any]) -> None:
+        """Add one line per entity list for the MLflow fields that mlspec has no place for."""
+        for pointer, reason in UNMAPPED_FIELDS.items():
+            section, list_name = pointer.strip("/").split("/")
+            if document.get(section, {}).get(list_name):
+                self.report.drop(pointer, reason)
 
     # Experiments.
 
