@@ -1,8 +1,8 @@
 """Import an MLflow tracking store into an mlspec document.
 
 The source is a database tracking URI (``sqlite:///...``) or an
-``mlruns/`` folder. A folder is read from a scratch copy (see
-``filestore``), so the source is never written to. Everything the
+``mlruns/`` folder. A folder or a SQLite database is read from a scratch
+copy (see ``store_copy``), so it is never written to. Everything the
 document cannot hold, and every value the importer had to make up or
 repair, gets a line in the report.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from mlspec.errors import InputError, UsageError
 from mlspec.mlflow import mapping
-from mlspec.mlflow.filestore import StoreCopy, open_store
+from mlspec.mlflow.store_copy import StoreCopy, open_store
 from mlspec.mlflow.importer_runs import RunReader
 from mlspec.mlflow.report import ConversionReport
 from mlspec.mlflow.runtime import (

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from mlspec.mlflow import mapping
-from mlspec.mlflow.filestore import StoreCopy
+from mlspec.mlflow.store_copy import StoreCopy
 from mlspec.mlflow.report import ConversionReport
 from mlspec.spec import join_pointer
 

@@ -66,7 +66,7 @@ RUN_STATUS_TO_MLFLOW = {
     "Killed": "KILLED",
 }
 RUN_STATUS_FROM_MLFLOW = {value: key for key, value in RUN_STATUS_TO_MLFLOW.items()}
-# MLflow's SCHEDULED state has no mlspec equivalent; it is the closest.
+# MLflow's SCHEDULED state has no mlspec equivalent, so it maps to the closest one.
 RUN_STATUS_FROM_MLFLOW["SCHEDULED"] = "Running"
 
 STAGES = ("None", "Staging", "Production", "Archived")

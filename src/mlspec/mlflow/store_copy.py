@@ -84,8 +84,8 @@ def open_store(source: str) -> Iterator[StoreCopy]:
             yield StoreCopy(tracking_uri=_copy_sqlite(source, Path(scratch)))
         return
     if is_database_uri(source):
-        # NOTE: a database server is read in place. MLflow creates its tables
-        # in a database that has none, which is the one write it can make.
+        # NOTE: a database server is read in place, and MLflow creates its
+        # tables in a database that has none.
         yield StoreCopy(tracking_uri=source)
         return
 
