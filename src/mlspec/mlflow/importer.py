@@ -14,7 +14,6 @@ from typing import Any
 
 from mlspec.errors import InputError, UsageError
 from mlspec.mlflow import mapping
-from mlspec.mlflow.store_copy import StoreCopy, open_store
 from mlspec.mlflow.importer_runs import RunReader
 from mlspec.mlflow.report import ConversionReport
 from mlspec.mlflow.runtime import (
@@ -22,6 +21,7 @@ from mlspec.mlflow.runtime import (
     require_mlflow,
     search_model_versions,
 )
+from mlspec.mlflow.store_copy import StoreCopy, open_store
 from mlspec.spec import SPEC_VERSION, join_pointer
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from mlspec.mlflow import mapping
-from mlspec.mlflow.store_copy import StoreCopy
 from mlspec.mlflow.report import ConversionReport
+from mlspec.mlflow.store_copy import StoreCopy
 from mlspec.spec import join_pointer
 
 
