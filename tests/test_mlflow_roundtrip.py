@@ -555,3 +555,54 @@ def test_extension_fields_reported(tracking_uri: str) -> None:
     assert "/model_serving/model_apis/0/request_schema" not in pointers
     expected = expected_after_round_trip(original, report)
     assert without_default_experiment(imported, report) == expected
+
+
+def test_existing_experiment_name_reused(tracking_uri: str) -> None:
+    client = MlflowClient(tracking_uri, tracking_uri)
+    existing_id = client.create_experiment("fraud")
+
+    report = export_document(scenario_document(), tracking_uri, source="scenario")
+
+    assert report.id_map["EXP-1"] == existing_id
+    reasons = {entry.pointer: entry.reason for entry in report.entries}
+    reason = reasons["/experiment_management/experiments/0/experiment_name"]
+    assert "reused" in reason
+    assert client.get_experiment(existing_id).tags["mlspec.id"] == "EXP-1"
+
+
+def test_deleted_experiment_restored(tracking_uri: str) -> None:
+    first = export_document(scenario_document(), tracking_uri, source="scenario")
+    client = MlflowClient(tracking_uri, tracking_uri)
+    client.delete_experiment(first.id_map["EXP-1"])
+
+    second = export_document(scenario_document(), tracking_uri, source="scenario")
+
+    assert second.id_map["EXP-1"] == first.id_map["EXP-1"]
+    assert client.get_experiment(first.id_map["EXP-1"]).lifecycle_stage == "active"
+    assert "/experiment_management/experiments/0" in second.pointers()
+
+
+def test_changed_param_reported(tracking_uri: str) -> None:
+    export_document(scenario_document(), tracking_uri, source="scenario")
+    changed = scenario_document()
+    changed["experiment_management"]["runs"][0]["parameters"]["learning_rate"] = 0.01
+
+    report = export_document(changed, tracking_uri, source="scenario")
+
+    pointer = "/experiment_management/runs/0/parameters/learning_rate"
+    reasons = {entry.pointer: entry.reason for entry in report.entries}
+    assert "earlier value '0.001'" in reasons[pointer]
+    run = MlflowClient(tracking_uri, tracking_uri).get_run(report.id_map["RUN-1"])
+    assert run.data.params["learning_rate"] == "0.001"
+
+
+def test_version_number_gap_reported(tracking_uri: str) -> None:
+    document = scenario_document()
+    document["model_registry"]["model_versions"][0]["version_number"] = 3
+
+    report = export_document(document, tracking_uri, source="scenario")
+
+    reasons = {entry.pointer: entry.reason for entry in report.entries}
+    reason = reasons["/model_registry/model_versions/0/version_number"]
+    assert reason == "MLflow numbers versions itself: version 3 became version 1"
+    assert report.id_map["VER-1"] == "fraud-detector/1"
