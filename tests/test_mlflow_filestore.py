@@ -222,3 +222,27 @@ def test_export_failure_exits_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"MLflow failed while exporting to {store}: MlflowException" in result.output
     assert "export again after fixing the cause" in result.output
+
+
+def test_legacy_artifacts_listed(legacy_store: Path) -> None:
+    artifacts = legacy_store / "1" / PARENT / "artifacts"
+    (artifacts / "model").mkdir(parents=True)
+    (artifacts / "model" / "MLmodel").write_text("flavors:\n  keras: {}\n")
+    (artifacts / "notes.txt").write_text("12345")
+
+    document, _ = import_store(str(legacy_store))
+
+    listed = runs_by_id(document)[PARENT]["artifacts"]
+    assert listed == [
+        {
+            "artifact_id": f"{PARENT}/model",
+            "artifact_path": "model",
+            "artifact_type": "Model",
+        },
+        {
+            "artifact_id": f"{PARENT}/notes.txt",
+            "artifact_path": "notes.txt",
+            "artifact_type": "Other",
+            "artifact_size": 5,
+        },
+    ]

@@ -277,7 +277,7 @@ class RunReader:
         return artifacts
 
     def _artifact_dir(self, run: Any) -> Path | None:
-        if self.store.root is not None:
+        if self.store.source_root is not None:
             deleted = run.info.lifecycle_stage == "deleted"
             return self.store.run_artifact_dir(
                 run.info.experiment_id, run.info.run_id, deleted

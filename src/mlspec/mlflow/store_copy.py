@@ -34,25 +34,29 @@ DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 class StoreCopy:
     """A tracking store opened for reading.
 
-    ``root`` is the scratch copy of a FileStore (None for a database store),
-    and ``created_folders`` maps a run or logged-model id to the empty folders
-    created for it in the copy.
+    For a FileStore, ``source_root`` is the original ``mlruns/`` folder and
+    ``created_folders`` maps a run or logged-model id to the empty folders
+    created for it in the copy. Both are None or empty for a database store.
     """
 
     tracking_uri: str
-    root: Path | None = None
+    source_root: Path | None = None
     created_folders: dict[str, list[str]] = field(default_factory=dict)
 
     def run_artifact_dir(
         self, experiment_id: str, run_id: str, deleted: bool
     ) -> Path | None:
-        """Return the local artifacts folder of a run in the copy, if this is a FileStore."""
-        if self.root is None:
+        """Return the artifacts folder of a FileStore run in the source, which is only read.
+
+        The copy leaves out artifact files (see ``_skip_artifact_files``), so
+        artifacts are listed and read in the source.
+        """
+        if self.source_root is None:
             return None
-        base = self.root / ".trash" if deleted else self.root
+        base = self.source_root / ".trash" if deleted else self.source_root
         folder = base / experiment_id / run_id / "artifacts"
         if not folder.is_dir():
-            folder = self.root / experiment_id / run_id / "artifacts"
+            folder = self.source_root / experiment_id / run_id / "artifacts"
         return folder
 
 
@@ -92,11 +96,23 @@ def open_store(source: str) -> Iterator[StoreCopy]:
     folder = local_folder(source)
     with tempfile.TemporaryDirectory(prefix="mlspec-mlruns-") as scratch:
         copy = Path(scratch) / "mlruns"
-        shutil.copytree(folder, copy, symlinks=True)
+        shutil.copytree(folder, copy, symlinks=True, ignore=_skip_artifact_files)
         created = _create_missing_folders(copy)
         log.info("reading a scratch copy of %s at %s", folder, copy)
         with _file_store_allowed():
-            yield StoreCopy(copy.as_uri(), copy, created)
+            yield StoreCopy(copy.as_uri(), folder, created)
+
+
+def _skip_artifact_files(directory: str, names: list[str]) -> list[str]:
+    """Leave out the contents of run and logged-model ``artifacts/`` folders.
+
+    MLflow's tracking client only needs the folder to exist, and artifact
+    files (model weights, data sets) can be far larger than the metadata.
+    """
+    folder = Path(directory)
+    if folder.name == "artifacts" and (folder.parent / "meta.yaml").is_file():
+        return names
+    return []
 
 
 def _copy_sqlite(source: str, scratch: Path) -> str:
