@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -112,22 +113,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100, help="number of runs")
     parser.add_argument("--steps", type=int, default=100, help="points per metric")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds; medians are printed"
+    )
     arguments = parser.parse_args()
 
     document = build_document(arguments.runs, arguments.steps)
     points = arguments.runs * arguments.steps * len(METRIC_KEYS)
+    plain_times, export_times = [], []
     with tempfile.TemporaryDirectory() as scratch:
         template = Path(scratch) / "template.db"
         MlflowClient(f"sqlite:///{template}").search_experiments()
-        plain_folder, export_folder = Path(scratch, "plain"), Path(scratch, "export")
-        plain_folder.mkdir()
-        export_folder.mkdir()
-        plain = time_plain(
-            document, fresh_store(template, plain_folder), plain_folder / "artifacts"
-        )
-        exported = time_export(document, fresh_store(template, export_folder))
+        # A small warm-up round of each, so neither pays for first imports.
+        warm_up = build_document(2, 2)
+        for round_number in range(arguments.repeat + 1):
+            folder = Path(scratch, f"round-{round_number}")
+            (folder / "plain").mkdir(parents=True)
+            (folder / "export").mkdir()
+            data = warm_up if round_number == 0 else document
+            plain = time_plain(
+                data, fresh_store(template, folder / "plain"), folder / "artifacts"
+            )
+            exported = time_export(data, fresh_store(template, folder / "export"))
+            if round_number > 0:
+                plain_times.append(plain)
+                export_times.append(exported)
 
+    plain, exported = statistics.median(plain_times), statistics.median(export_times)
     print(f"{arguments.runs} runs, {points} metric points, 20 params per run")
+    print(f"median of {arguments.repeat} rounds, each on a fresh SQLite store")
     print(f"plain MlflowClient.log_batch: {plain:.2f} s")
     print(f"mlspec export:                {exported:.2f} s")
     print(f"ratio export / plain:         {exported / plain:.2f}")

@@ -101,9 +101,10 @@ def export_command(
     "--tracking-uri",
     "source",
     required=True,
+    metavar="URI|PATH",
     help="Database tracking URI (sqlite:///mlflow.db) or path of an mlruns/ folder "
-    "(or of the folder that contains it). A folder is read from a scratch copy "
-    "and never written to.",
+    "(or of the folder that contains it). A folder or SQLite database is read "
+    "from a scratch copy and never written to.",
 )
 @click.option(
     "--experiment",

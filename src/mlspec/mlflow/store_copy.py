@@ -116,7 +116,7 @@ def _skip_artifact_files(directory: str, names: list[str]) -> list[str]:
 
 
 def _copy_sqlite(source: str, scratch: Path) -> str:
-    """Copy a SQLite database (and its WAL files) to ``scratch``; return the copy's URI.
+    """Copy a SQLite database (and its WAL files) to ``scratch`` and return the copy's URI.
 
     MLflow creates a database that does not exist and may write to one it
     opens, so the importer reads a copy.
