@@ -273,3 +273,61 @@ def test_import_missing_sqlite_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"the SQLite database {database} does not exist" in result.output
     assert not database.exists()
+
+
+def production_without_deployment(tmp_path: Path) -> Path:
+    document = yaml.safe_load(CHURN.read_text())
+    document["model_registry"]["model_versions"][0]["version_stage"] = "Production"
+    del document["model_serving"]
+    path = tmp_path / "production.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def test_export_business_rule_blocks(tracking_uri: str, tmp_path: Path) -> None:
+    path = production_without_deployment(tmp_path)
+
+    result = run_cli("mlflow", "export", str(path), "--tracking-uri", tracking_uri)
+
+    assert result.exit_code == 1
+    assert "[production-no-active-deployment]" in result.output
+
+
+def test_export_severity_lowers_rule(tracking_uri: str, tmp_path: Path) -> None:
+    path = production_without_deployment(tmp_path)
+
+    result = run_cli(
+        "mlflow",
+        "export",
+        str(path),
+        "--tracking-uri",
+        tracking_uri,
+        "--severity",
+        "production-no-active-deployment=warning",
+    )
+
+    assert result.exit_code == 0, result.output
+    client = MlflowClient(tracking_uri, tracking_uri)
+    assert (
+        client.get_model_version("CustomerChurnModel", "1").current_stage
+        == "Production"
+    )
+
+
+def test_import_unknown_severity_exits_2(tracking_uri: str, tmp_path: Path) -> None:
+    output = tmp_path / "out.yaml"
+
+    result = run_cli(
+        "mlflow",
+        "import",
+        "--tracking-uri",
+        tracking_uri,
+        "-o",
+        str(output),
+        "--severity",
+        "no-such-rule=off",
+    )
+
+    assert result.exit_code == 2
+    assert "unknown rule 'no-such-rule'" in result.output
+    assert not output.exists()

@@ -31,6 +31,28 @@ def mlflow_group() -> None:
     """Convert between mlspec documents and MLflow tracking stores."""
 
 
+def _parse_severities(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    severities = {}
+    for value in values:
+        code, separator, level = value.partition("=")
+        if not separator:
+            raise click.BadParameter(f"{value!r} must look like RULE=error|warning|off")
+        severities[code.strip()] = level.strip()
+    return severities
+
+
+severity_option = click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    callback=_parse_severities,
+    metavar="RULE=LEVEL",
+    help="Set a business rule of the validation to error, warning or off (repeatable).",
+)
+
+
 @mlflow_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -61,6 +83,7 @@ def mlflow_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the report (id map and dropped fields) to this JSON file.",
 )
+@severity_option
 def export_command(
     file: Path,
     tracking_uri: str,
@@ -68,6 +91,7 @@ def export_command(
     artifact_root: str | None,
     training_experiment: str,
     report_path: Path | None,
+    severities: dict[str, str],
 ) -> None:
     """Write the document FILE into an MLflow tracking store.
 
@@ -78,7 +102,7 @@ def export_command(
     from mlspec.mlflow.runtime import require_mlflow
 
     require_mlflow()
-    parsed = _read_valid_document(file)
+    parsed = _read_valid_document(file, severities)
     try:
         report = export_document(
             parsed.instance,
@@ -140,6 +164,7 @@ def export_command(
     default=None,
     help="PostgreSQL connection string for --load, such as 'host=/tmp dbname=mlspec'.",
 )
+@severity_option
 def import_command(
     source: str,
     experiments: tuple[str, ...],
@@ -148,6 +173,7 @@ def import_command(
     report_path: Path | None,
     load: bool,
     dsn: str | None,
+    severities: dict[str, str],
 ) -> None:
     """Read an MLflow tracking store into an mlspec document.
 
@@ -164,7 +190,8 @@ def import_command(
     document, report = import_store(
         source, experiments=list(experiments) or None, include_deleted=include_deleted
     )
-    validation = validate(document, name=str(output), severities=IMPORT_SEVERITIES)
+    policy = {**IMPORT_SEVERITIES, **severities}
+    validation = validate(document, name=str(output), severities=policy)
     report.findings.extend(validation.findings)
     _write(output, _dump(document, output_format))
     _emit_report(report, report_path)
@@ -195,7 +222,7 @@ def _load(document: dict[str, Any], name: str, dsn: str) -> None:
     )
 
 
-def _read_valid_document(file: Path) -> Any:
+def _read_valid_document(file: Path, severities: dict[str, str]) -> Any:
     """Read FILE with positions, or print its validation errors and exit."""
     from mlspec.cli.validate import exit_code
     from mlspec.reader import (
@@ -207,7 +234,7 @@ def _read_valid_document(file: Path) -> Any:
     )
     from mlspec.validator import validate
 
-    validation = validate(file)
+    validation = validate(file, severities=severities)
     if not validation.valid:
         _print_findings(validation.findings)
         click.echo(
