@@ -125,28 +125,13 @@ def generate_all(
     run = _Run(spec=spec, document=document)
     files: dict[str, bytes] = {}
     for generator in generators:
-        function = _load(generator)
-        if function is None:
-            continue
+        function = generator.load()
         outputs = _call(generator, function, run)
         for path, text in outputs.items():
             _add_file(files, generator, path, text, run)
 
     _report_unsupported(run.unsupported, strict=strict)
     return GeneratedFiles(files, run.unsupported)
-
-
-def _load(generator: Generator) -> GeneratorFunction | None:
-    try:
-        return generator.load()
-    except ModuleNotFoundError as error:
-        if generator.name != "sql" or error.name != generator.module:
-            raise
-        # TODO: remove this fallback once mlspec.generate.sql is on this branch.
-        log.warning(
-            "generator %s skipped: module %s not found", generator.name, error.name
-        )
-        return None
 
 
 def _call(
