@@ -311,3 +311,27 @@ def test_unnamed_runs_get_names() -> None:
         entry for entry in report.entries if "no creation time" in entry.reason
     ]
     assert len(no_creation) == 4
+
+
+@pytest.mark.postgres
+def test_real_store_loads_into_postgres(store: Path, pg_dsn: str) -> None:
+    """Each imported store fits the PostgreSQL tables, and a second load changes nothing."""
+    from mlspec import store as database
+
+    document, _ = import_store(str(store), include_deleted=True)
+    # Validated as the import command does, with the explained warning.
+    severities = {"production-no-active-deployment": "warning"}
+    assert mlspec.validate(document, severities=severities).valid
+    name = store.parent.name
+
+    with database.connect(pg_dsn) as connection:
+        database.init(connection)
+        first = database.load(connection, document, name=name, already_validated=True)
+        second = database.load(connection, document, name=name, already_validated=True)
+        stored_runs = connection.execute("SELECT count(*) FROM run_metadata").fetchone()
+
+    runs = document.get("experiment_management", {}).get("runs", [])
+    assert stored_runs == (len(runs),)
+    assert first.inserted > 0
+    assert second.inserted == 0
+    assert second.updated == 0

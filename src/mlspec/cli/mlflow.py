@@ -206,7 +206,7 @@ def import_command(
 def _load(document: dict[str, Any], name: str, dsn: str) -> None:
     """Create the tables if needed and store the document with ``mlspec.store.load``."""
     try:
-        from mlspec import store  # type: ignore[attr-defined]
+        from mlspec import store
     except ImportError as error:
         raise UsageError(
             "--load needs the PostgreSQL store module mlspec.store, "
