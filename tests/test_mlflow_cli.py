@@ -331,3 +331,45 @@ def test_import_unknown_severity_exits_2(tracking_uri: str, tmp_path: Path) -> N
     assert result.exit_code == 2
     assert "unknown rule 'no-such-rule'" in result.output
     assert not output.exists()
+
+
+def test_export_json_lines(tracking_uri: str, tmp_path: Path) -> None:
+    document = yaml.safe_load(CHURN.read_text())
+    lines = [json.dumps({"spec_version": "1.0"})]
+    management = document["experiment_management"]
+    for kind, entities in (
+        ("experiment", management["experiments"]),
+        ("run", management["runs"]),
+    ):
+        lines.extend(json.dumps({"kind": kind, **entity}) for entity in entities)
+    path = tmp_path / "churn.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    result = run_cli("mlflow", "export", str(path), "--tracking-uri", tracking_uri)
+
+    assert result.exit_code == 0, result.output
+    client = MlflowClient(tracking_uri, tracking_uri)
+    experiment = client.get_experiment_by_name("CustomerChurnPrediction")
+    runs = client.search_runs([experiment.experiment_id])
+    assert [run.info.run_name for run in runs] == ["RandomForest_v1"]
+    assert runs[0].data.params["n_estimators"] == "100"
+
+
+def test_export_json_lines_finding_line(tracking_uri: str, tmp_path: Path) -> None:
+    experiment = yaml.safe_load(CHURN.read_text())["experiment_management"][
+        "experiments"
+    ][0]
+    run = yaml.safe_load(CHURN.read_text())["experiment_management"]["runs"][0]
+    run["parameters"] = {"bad#key": 1}
+    lines = [
+        json.dumps({"kind": "experiment", **experiment}),
+        json.dumps({"kind": "run", **run}),
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    result = run_cli("mlflow", "export", str(path), "--tracking-uri", tracking_uri)
+
+    assert result.exit_code == 1
+    expected = f"{path}:2:1: /experiment_management/runs/0/parameters/bad#key: "
+    assert expected in result.output

@@ -93,7 +93,7 @@ def export_command(
     report_path: Path | None,
     severities: dict[str, str],
 ) -> None:
-    """Write the document FILE into an MLflow tracking store.
+    """Write the document FILE (JSON, YAML or JSON Lines) into an MLflow tracking store.
 
     The document is validated and checked against MLflow's limits first.
     On any error nothing is written and the command exits 1.
@@ -226,6 +226,7 @@ def _read_valid_document(file: Path, severities: dict[str, str]) -> Any:
     """Read FILE with positions, or print its validation errors and exit."""
     from mlspec.cli.validate import exit_code
     from mlspec.reader import (
+        ParsedDocument,
         decode,
         parse_text,
         read_bytes,
@@ -245,7 +246,42 @@ def _read_valid_document(file: Path, severities: dict[str, str]) -> Any:
     text, _ = decode(name, data)
     # The validation above read the same bytes, so they decode.
     assert text is not None
-    return parse_text(name, text, suffix_format(file) or sniff_format(text))
+    text_format = suffix_format(file) or sniff_format(text)
+    if text_format == "jsonl":
+        document, locator = _document_from_records(file)
+        return ParsedDocument(name, document, locator)
+    return parse_text(name, text, text_format)
+
+
+def _document_from_records(file: Path) -> tuple[dict[str, Any], _RecordLocator]:
+    """Assemble a document from the records of a JSON Lines file, in file order."""
+    from mlspec import SPEC_VERSION, iter_records, load_spec
+
+    spec = load_spec()
+    document: dict[str, Any] = {"spec_version": SPEC_VERSION}
+    locator = _RecordLocator()
+    for kind, entity, line in iter_records(file):
+        entity_kind = spec.entity(kind)
+        section = document.setdefault(entity_kind.section, {})
+        entities = section.setdefault(entity_kind.list_name, [])
+        locator.lines[f"{entity_kind.pointer}/{len(entities)}"] = line
+        entities.append(entity)
+    return document, locator
+
+
+class _RecordLocator:
+    """Maps a pointer into an assembled document to the line of its JSON Lines record."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, int] = {}
+
+    def locate(self, pointers: list[str]) -> dict[str, tuple[tuple[int, int], None]]:
+        positions = {}
+        for pointer in pointers:
+            record = "/".join(pointer.split("/")[:4])
+            if record in self.lines:
+                positions[pointer] = ((self.lines[record], 1), None)
+        return positions
 
 
 def _locate(findings: list[Finding], locator: Any) -> list[Finding]:
