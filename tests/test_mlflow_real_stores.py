@@ -27,8 +27,8 @@ from mlspec.mlflow import import_store  # noqa: E402
 
 pytestmark = pytest.mark.mlflow
 
-# The stores live in ../shared/real-mlflow beside the repository; the
-# MLSPEC_REAL_MLFLOW variable points elsewhere, for example from a git worktree.
+# The stores live in ../shared/real-mlflow beside the repository. The
+# MLSPEC_REAL_MLFLOW variable names another folder, such as from a git worktree.
 REAL_STORES = Path(
     os.environ.get(
         "MLSPEC_REAL_MLFLOW",
@@ -67,7 +67,7 @@ def tree_digest(folder: Path) -> str:
 def mlflow_view(
     store: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, Any]:
-    """Read the store with MLflow's client from a scratch copy; return what the test compares."""
+    """Read the store with MLflow's client from a scratch copy and return what the test compares."""
     copy = scratch / "mlruns"
     shutil.copytree(store, copy)
     for meta in copy.glob("*/*/meta.yaml"):
