@@ -31,7 +31,7 @@ METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
 def build_document(runs: int, steps: int) -> dict[str, Any]:
-    """Return a document with ``runs`` runs, 20 params and 4 metrics of ``steps`` points each."""
+    """Return ``runs`` runs with 20 params and 4 metrics of ``steps`` points each."""
     run_entities = []
     for index in range(runs):
         points = [

@@ -1,4 +1,4 @@
-"""The ``mlspec mlflow`` commands, run in-process and, for the missing extra, in a subprocess."""
+"""The ``mlspec mlflow`` commands, run in-process (in a subprocess without mlflow)."""
 
 from __future__ import annotations
 

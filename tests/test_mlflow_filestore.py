@@ -38,12 +38,13 @@ def write_run(
     params: dict[str, str] | None = None,
     tags: dict[str, str] | None = None,
 ) -> None:
-    """Write one run folder; folders without files are left out, as git leaves them out."""
+    """Write one run folder, leaving out folders without files as git does."""
     folder = experiment / run_id
     folder.mkdir(parents=True)
     end_text = "null" if end is None else str(end)
     (folder / "meta.yaml").write_text(
-        f"artifact_uri: file:///root/project/mlruns/{experiment.name}/{run_id}/artifacts\n"
+        "artifact_uri: file:///root/project/mlruns/"
+        f"{experiment.name}/{run_id}/artifacts\n"
         f"end_time: {end_text}\n"
         "entry_point_name: ''\n"
         f"experiment_id: '{experiment.name}'\n"
@@ -68,7 +69,7 @@ def write_run(
 
 @pytest.fixture
 def legacy_store(tmp_path: Path) -> Path:
-    """An MLflow 1.x store: no experiment creation time, unnamed runs, nesting, odd times."""
+    """An MLflow 1.x store: no creation time, unnamed runs, nesting, odd times."""
     root = tmp_path / "project" / "mlruns"
     experiment = root / "1"
     experiment.mkdir(parents=True)

@@ -42,7 +42,7 @@ def tracking_uri(empty_store: Path, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def logged_store(tracking_uri: str, tmp_path: Path) -> dict[str, str]:
-    """Log a small grid search the way users do: fluent calls, nested runs, a registered model."""
+    """Log a grid search with fluent calls, nested runs and a registered model."""
     experiment_id = mlflow.create_experiment(
         "grid", artifact_location=(tmp_path / "artifacts").as_uri()
     )

@@ -67,7 +67,7 @@ def tree_digest(folder: Path) -> str:
 def mlflow_view(
     store: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, Any]:
-    """Read the store with MLflow's client from a scratch copy and return what the test compares."""
+    """Read a scratch copy of the store with MLflow's client for the comparison."""
     copy = scratch / "mlruns"
     shutil.copytree(store, copy)
     for meta in copy.glob("*/*/meta.yaml"):
@@ -116,7 +116,7 @@ def mlflow_view(
 
 
 def latest_values(metrics: Any) -> dict[str, Any]:
-    """Return each metric's latest value: highest step, then latest timestamp, then largest."""
+    """Return each metric's latest value: highest step, then timestamp, then value."""
     if isinstance(metrics, dict):
         return metrics
     latest: dict[str, tuple] = {}
@@ -315,7 +315,7 @@ def test_unnamed_runs_get_names() -> None:
 
 @pytest.mark.postgres
 def test_real_store_loads_into_postgres(store: Path, pg_dsn: str) -> None:
-    """Each imported store fits the PostgreSQL tables, and a second load changes nothing."""
+    """Each imported store fits the tables, and a second load changes nothing."""
     from mlspec import store as database
 
     document, _ = import_store(str(store), include_deleted=True)

@@ -26,7 +26,7 @@ CHURN = REPO / "examples" / "churn.yaml"
 
 @pytest.fixture(scope="module")
 def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Create one migrated SQLite store. Each test copies it, which skips MLflow's migrations."""
+    """Create one migrated SQLite store, which each test copies to skip migrations."""
     path = tmp_path_factory.mktemp("template") / "mlflow.db"
     MlflowClient(f"sqlite:///{path}").search_experiments()
     return path
@@ -44,7 +44,7 @@ def churn() -> dict[str, Any]:
 
 
 def scenario_document() -> dict[str, Any]:
-    """A training run with training-config params, evaluation metrics and version 1 in Staging."""
+    """A run with training-config params, eval metrics and version 1 in Staging."""
     return {
         "spec_version": "1.0",
         "experiment_management": {
@@ -124,7 +124,7 @@ def scenario_document() -> dict[str, Any]:
 
 
 def apply_id_map(value: Any, id_map: dict[str, str]) -> Any:
-    """Replace every old id in ``value`` with its new id, including inside runs:/ URIs."""
+    """Replace every old id in ``value`` with its new id, also inside runs:/ URIs."""
     if isinstance(value, dict):
         return {key: apply_id_map(item, id_map) for key, item in value.items()}
     if isinstance(value, list):
@@ -173,7 +173,7 @@ def _pointer_sort_key(pointer: str) -> list[Any]:
 
 
 def without_default_experiment(document: dict[str, Any], report: Any) -> dict[str, Any]:
-    """Drop experiments that MLflow made itself (Default), which the document never had."""
+    """Drop experiments that MLflow made itself (Default), absent from the document."""
     exported = set(report.id_map.values())
     result = copy.deepcopy(document)
     management = result["experiment_management"]
@@ -186,7 +186,7 @@ def without_default_experiment(document: dict[str, Any], report: Any) -> dict[st
 
 
 def sort_points(document: dict[str, Any]) -> None:
-    """Sort metric points by key and step, the order in which the importer writes them."""
+    """Sort metric points by key and step, the order the importer writes them in."""
     for run in document["experiment_management"]["runs"]:
         if isinstance(run.get("metrics"), list):
             run["metrics"].sort(key=lambda point: (point["key"], point.get("step", 0)))
@@ -301,7 +301,7 @@ def test_training_scenario_round_trip(tracking_uri: str) -> None:
     imported, _ = import_store(tracking_uri)
 
     expected = expected_after_round_trip(original, report)
-    # A point without a timestamp gets the run's end_time, which the importer writes out.
+    # A point without a timestamp gets the run's end_time, written out on import.
     for point in expected["experiment_management"]["runs"][0]["metrics"]:
         point.setdefault("timestamp", "2024-03-01T08:25:30.250Z")
     expected["experiment_management"]["runs"][0]["duration"] = 1230.25

@@ -157,7 +157,8 @@ def export_command(
 @click.option(
     "--load",
     is_flag=True,
-    help="Also store the valid document in PostgreSQL, in one transaction (needs --dsn).",
+    help="Also store the valid document in PostgreSQL in one transaction "
+    "(needs --dsn).",
 )
 @click.option(
     "--dsn",
@@ -270,7 +271,7 @@ def _document_from_records(file: Path) -> tuple[dict[str, Any], _RecordLocator]:
 
 
 class _RecordLocator:
-    """Maps a pointer into an assembled document to the line of its JSON Lines record."""
+    """Locator of the JSON Lines record line for a pointer into the document."""
 
     def __init__(self) -> None:
         self.lines: dict[str, int] = {}

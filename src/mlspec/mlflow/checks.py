@@ -1,4 +1,4 @@
-"""Checks of a document against MLflow's own limits, run before an export writes anything.
+"""Checks of a document against MLflow's limits, run before an export writes anything.
 
 MLflow rejects some values that mlspec allows: long parameter values, keys
 with characters such as ``#``, reserved alias names. Each check here
@@ -140,7 +140,10 @@ class _Checker:
             parent = run.get("parent_run_id")
             location = ("experiment_management", "runs", index, "parent_run_id")
             if parent is not None and parent not in index_of:
-                message = f"parent run {parent!r} is not in the document, so MLflow cannot link it"
+                message = (
+                    f"parent run {parent!r} is not in the document, "
+                    "so MLflow cannot link it"
+                )
                 self.report(location, RULE_PARENT, message)
             elif parent is not None and _in_cycle(run.get("run_id"), runs, index_of):
                 message = f"the parent links of run {run.get('run_id')!r} form a cycle"
@@ -163,7 +166,10 @@ class _Checker:
     def registered_model(self, model: dict[str, Any], location: tuple) -> None:
         name = model.get("model_name", "")
         if "/" in name or ":" in name or name.strip() == "":
-            message = f"model name {name!r} is empty or contains '/' or ':', which MLflow rejects"
+            message = (
+                f"model name {name!r} is empty or contains '/' or ':', "
+                "which MLflow rejects"
+            )
             self.report((*location, "model_name"), RULE_NAME, message)
         elif posixpath.normpath(name) != name:
             message = (
@@ -209,7 +215,10 @@ class _Checker:
                 location, RULE_ALIAS_RESERVED, f"alias {alias!r} is reserved by MLflow"
             )
         elif _VERSION_ALIAS.match(alias):
-            message = f"alias {alias!r} is reserved by MLflow for version numbers (v1, V2, ...)"
+            message = (
+                f"alias {alias!r} is reserved by MLflow for version numbers "
+                "(v1, V2, ...)"
+            )
             self.report(location, RULE_ALIAS_RESERVED, message)
         elif not alias or not _ALIAS_CHARACTERS.match(alias):
             message = f"alias {alias!r} may only contain letters, digits, '_' and '-'"

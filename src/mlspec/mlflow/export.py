@@ -123,7 +123,7 @@ def export_document(
 
 
 def default_artifact_root(tracking_uri: str) -> str | None:
-    """Return an ``mlartifacts`` folder beside a SQLite database, or None for MLflow's default.
+    """Return ``mlartifacts/`` beside a SQLite database, or None for MLflow's default.
 
     MLflow's own default for a database store is ``./mlruns`` in the current
     directory (MLflow 3.17.2), so artifacts would land wherever the command runs.
@@ -369,7 +369,8 @@ class _Exporter:
             tags[mapping.TAG_DEFINITION] = encoded
         else:
             reason = (
-                f"the definition is {len(encoded)} characters as JSON, more than an MLflow "
+                f"the definition is {len(encoded)} characters as JSON, "
+                "more than an MLflow "
                 "tag holds, so only its flattened parameters were written"
             )
             self.report.change(pointer, reason)
@@ -436,7 +437,10 @@ class _Exporter:
     def _create_version(self, name: str, version: dict[str, Any], pointer: str) -> str:
         run_id = self.id_map.get(version["run_id"])
         if run_id is None:
-            reason = f"run {version['run_id']!r} was not exported, so the version has no run link"
+            reason = (
+                f"run {version['run_id']!r} was not exported, "
+                "so the version has no run link"
+            )
             self.report.drop(pointer + "/run_id", reason)
         source = _map_run_uri(version["model_uri"], version["run_id"], run_id)
         tags = _stored_fields(version, version["version_id"])
@@ -497,7 +501,7 @@ def _default_point_time(run: dict[str, Any]) -> int:
 
 
 def _stored_fields(entity: dict[str, Any], mlspec_id: str) -> dict[str, str]:
-    """Return the ``mlspec.*`` tags for fields that MLflow sets itself or does not have."""
+    """Return the ``mlspec.*`` tags for fields that MLflow sets itself or lacks."""
     return _optional_tags(
         {
             mapping.TAG_ID: mlspec_id,

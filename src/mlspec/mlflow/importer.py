@@ -119,7 +119,7 @@ class _StoreReader:
         return document
 
     def _report_unmapped_fields(self, document: dict[str, Any]) -> None:
-        """Add one line per entity list for the MLflow fields that mlspec has no place for."""
+        """Report, once per entity list, the MLflow fields without an mlspec field."""
         for pointer, reason in UNMAPPED_FIELDS.items():
             section, list_name = pointer.strip("/").split("/")
             if document.get(section, {}).get(list_name):
@@ -128,7 +128,7 @@ class _StoreReader:
     # Experiments.
 
     def _select_experiments(self) -> tuple[list[Any], list[str]]:
-        """Return the experiments to import and the ids of training-definition experiments."""
+        """Return the experiments to import and the ids of training experiments."""
         from mlflow.entities import ViewType
 
         found: list[Any] = list(self.client.search_experiments(view_type=ViewType.ALL))
@@ -215,10 +215,16 @@ class _StoreReader:
         if experiment.creation_time:
             return mapping.ms_to_timestamp(experiment.creation_time)
         if first_run is not None:
-            reason = "MLflow recorded no creation time; the earliest run's start_time is used"
+            reason = (
+                "MLflow recorded no creation time; "
+                "the earliest run's start_time is used"
+            )
             self.report.add(pointer + "/created_at", reason)
             return first_run[0]
-        reason = "MLflow recorded no creation time and the experiment has no runs; epoch 0 is used"
+        reason = (
+            "MLflow recorded no creation time and the experiment has no runs; "
+            "epoch 0 is used"
+        )
         self.report.add(pointer + "/created_at", reason)
         return mapping.ms_to_timestamp(0)
 
@@ -409,7 +415,7 @@ def _flavors(mlmodel: Any) -> list[str]:
 
 
 def _user_tags(tags: dict[str, str]) -> dict[str, str]:
-    """Return the tags that stay tags in the document: all but ``mlspec.*`` and mapped ones."""
+    """Return the tags that stay tags: all but ``mlspec.*`` and the mapped ones."""
     return {
         key: value
         for key, value in tags.items()

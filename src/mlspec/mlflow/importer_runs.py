@@ -1,4 +1,4 @@
-"""Read MLflow runs (and the training definitions stored as runs) into mlspec entities."""
+"""Read MLflow runs, and the training definitions stored as runs, into mlspec."""
 
 from __future__ import annotations
 
@@ -177,7 +177,8 @@ class RunReader:
     def _check_seconds(self, epoch_ms: int, pointer: str) -> None:
         if 0 < epoch_ms < mapping.EPOCH_SECONDS_THRESHOLD_MS:
             reason = (
-                f"{epoch_ms} looks like epoch seconds where MLflow expects milliseconds; "
+                f"{epoch_ms} looks like epoch seconds where MLflow expects "
+                "milliseconds; "
                 f"kept as milliseconds ({mapping.ms_to_timestamp(epoch_ms)})"
             )
             self.report.change(pointer, reason)
@@ -248,10 +249,16 @@ class RunReader:
     ) -> None:
         where = f"{pointer}/metrics/{key}"
         if duplicates:
-            reason = f"{duplicates} duplicated point(s) (same step, timestamp and value) kept once"
+            reason = (
+                f"{duplicates} duplicated point(s) "
+                "(same step, timestamp and value) kept once"
+            )
             self.report.drop(where, reason)
         if seconds:
-            reason = f"{seconds} point timestamp(s) look like epoch seconds; kept as milliseconds"
+            reason = (
+                f"{seconds} point timestamp(s) look like epoch seconds; "
+                "kept as milliseconds"
+            )
             self.report.change(where, reason)
 
     def _artifacts(self, run_id: str, tags: dict[str, str]) -> list[dict[str, Any]]:
@@ -337,7 +344,10 @@ class RunReader:
     def _report_created_folders(self, run_id: str, pointer: str) -> None:
         missing = self.store.created_folders.get(run_id)
         if missing:
-            reason = f"run folder lacked {', '.join(missing)}; created empty in the scratch copy"
+            reason = (
+                f"run folder lacked {', '.join(missing)}; "
+                "created empty in the scratch copy"
+            )
             self.report.change(pointer, reason)
 
     # Training definitions.
@@ -359,7 +369,7 @@ class RunReader:
     # Registry support.
 
     def local_source(self, source: str, run_id: str) -> Path | None:
-        """Return the local folder that a model version's source names, or None if remote."""
+        """Return the local folder of a model version's source, or None if remote."""
         folder = self.artifact_dirs.get(run_id)
         prefix = f"runs:/{run_id}/"
         if source.startswith(prefix):

@@ -100,12 +100,12 @@ def timestamp_loses_precision(text: str) -> bool:
 
 
 def timestamp_is_utc(text: str) -> bool:
-    """Return whether the timestamp is written with ``Z``, the form the importer writes."""
+    """Return whether the timestamp ends in ``Z``, the form the importer writes."""
     return text.endswith(("Z", "z"))
 
 
 def ms_to_timestamp(epoch_ms: int) -> str:
-    """Format epoch milliseconds as RFC 3339 in UTC, with milliseconds only when non-zero.
+    """Format epoch milliseconds as RFC 3339 in UTC, with non-zero milliseconds shown.
 
     Raises ``OverflowError`` for times outside the years 1 to 9999.
     """
@@ -124,7 +124,7 @@ def metric_to_float(value: float | int | str) -> float:
 
 
 def metric_from_float(value: float) -> float | str:
-    """Convert a float from MLflow to the canonical form; non-finite values become strings."""
+    """Convert a float from MLflow to the canonical form (non-finite as strings)."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -160,7 +160,7 @@ def parameter_from_string(text: str, type_name: str | None) -> Any:
 
 
 def tags_to_mlflow(tags: list[str] | dict[str, str] | None) -> dict[str, str]:
-    """Convert mlspec tags to MLflow tags; a label list becomes keys with empty values."""
+    """Convert mlspec tags to MLflow tags. Labels become keys with empty values."""
     if not tags:
         return {}
     if isinstance(tags, list):

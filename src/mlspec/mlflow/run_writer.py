@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class RunWriter:
-    """Collects params, metrics and tags of one run and writes them with ``log_batch``."""
+    """Collector of one run's params, metrics and tags, written with ``log_batch``."""
 
     def __init__(
         self, exporter: _Exporter, run_id: str, mlspec_id: str, pointer: str
@@ -69,7 +69,7 @@ class RunWriter:
         report_point_times(self.report, self.pointer, metrics)
 
     def _new_metrics(self, metrics: list[Any]) -> list[Any]:
-        """Drop points that an earlier export already wrote, so a re-export adds none."""
+        """Drop points that an earlier export wrote, so a re-export adds none."""
         if not self.existing_metric_keys:
             return metrics
         seen = set()
@@ -193,7 +193,7 @@ def _metric_points(
 
 
 def _local_path(path_text: str) -> Path | None:
-    """Return the local path of an artifact, or None for a remote URI such as ``s3://``."""
+    """Return the local path of an artifact, or None for a remote URI (``s3://``)."""
     parsed = urlparse(path_text)
     if parsed.scheme == "file":
         return Path(unquote(parsed.path))

@@ -14,7 +14,7 @@ class MlflowMissingError(UsageError):
 
 
 def require_mlflow() -> ModuleType:
-    """Import and return ``mlflow``, or raise ``MlflowMissingError`` with the install command."""
+    """Import ``mlflow``, or raise ``MlflowMissingError`` with the install command."""
     try:
         return importlib.import_module("mlflow")
     except ImportError as error:

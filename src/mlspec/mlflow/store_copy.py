@@ -46,7 +46,7 @@ class StoreCopy:
     def run_artifact_dir(
         self, experiment_id: str, run_id: str, deleted: bool
     ) -> Path | None:
-        """Return the artifacts folder of a FileStore run in the source, which is only read.
+        """Return the artifacts folder of a FileStore run in the source (read only).
 
         The copy leaves out artifact files (see ``_skip_artifact_files``), so
         artifacts are listed and read in the source.
@@ -82,7 +82,7 @@ def local_folder(source: str) -> Path:
 
 @contextlib.contextmanager
 def open_store(source: str) -> Iterator[StoreCopy]:
-    """Yield a ``StoreCopy`` to read ``source`` from, without writing into ``source``."""
+    """Yield a ``StoreCopy`` to read ``source`` from without writing into it."""
     if urlparse(source).scheme == "sqlite":
         with tempfile.TemporaryDirectory(prefix="mlspec-sqlite-") as scratch:
             yield StoreCopy(tracking_uri=_copy_sqlite(source, Path(scratch)))
@@ -116,7 +116,7 @@ def _skip_artifact_files(directory: str, names: list[str]) -> list[str]:
 
 
 def _copy_sqlite(source: str, scratch: Path) -> str:
-    """Copy a SQLite database (and its WAL files) to ``scratch`` and return the copy's URI.
+    """Copy a SQLite database and its WAL files to ``scratch``; return the copy's URI.
 
     MLflow creates a database that does not exist and may write to one it
     opens, so the importer reads a copy.
@@ -150,7 +150,7 @@ def _create_missing_folders(root: Path) -> dict[str, list[str]]:
 
 
 def _is_run_like(folder: Path, root: Path) -> bool:
-    """Return whether ``folder`` is a run or an MLflow 3 logged model, not an experiment.
+    """Return whether ``folder`` is a run or an MLflow 3 logged model folder.
 
     Runs sit at ``<experiment>/<run>/``, logged models at
     ``<experiment>/models/<model>/``, both possibly under ``.trash/``.
