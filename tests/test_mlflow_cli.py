@@ -57,11 +57,11 @@ def test_export_prints_and_writes_report(tracking_uri: str, tmp_path: Path) -> N
     )
 
     assert result.exit_code == 0, result.output
-    assert "RUN-20240115103500 -> " in result.output
+    assert "runs: RUN-20240115103500 -> " in result.output
     assert "MLflow 3." in result.output
     report = json.loads(report_path.read_text())
     assert report["direction"] == "export"
-    assert report["id_map"]["EXP-20240115103000"] == "1"
+    assert report["id_map"]["experiments"]["EXP-20240115103000"] == "1"
     dropped = {entry["pointer"] for entry in report["entries"]}
     assert "/model_serving/model_deployments/0" in dropped
 
@@ -125,7 +125,7 @@ def test_import_writes_document(tracking_uri: str, tmp_path: Path, suffix: str) 
     assert names == ["RandomForest_v1"]
     report = json.loads(report_path.read_text())
     assert report["direction"] == "import"
-    assert "RUN-20240115103500" in report["id_map"].values()
+    assert "RUN-20240115103500" in report["id_map"]["runs"].values()
 
 
 def test_import_rejects_unknown_suffix(tracking_uri: str, tmp_path: Path) -> None:

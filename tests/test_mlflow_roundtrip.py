@@ -123,6 +123,11 @@ def scenario_document() -> dict[str, Any]:
     }
 
 
+def flat_id_map(report: Any) -> dict[str, str]:
+    """Merge the per-list id maps; the test documents share no id across lists."""
+    return {old: new for ids in report.id_map.values() for old, new in ids.items()}
+
+
 def apply_id_map(value: Any, id_map: dict[str, str]) -> Any:
     """Replace every old id in ``value`` with its new id, also inside runs:/ URIs."""
     if isinstance(value, dict):
@@ -165,7 +170,7 @@ def expected_after_round_trip(original: dict[str, Any], report: Any) -> dict[str
     # Delete list items from the back, so earlier indices stay valid.
     for pointer in sorted(dropped, key=_pointer_sort_key, reverse=True):
         remove_pointer(expected, pointer)
-    return prune_empty(apply_id_map(expected, report.id_map))
+    return prune_empty(apply_id_map(expected, flat_id_map(report)))
 
 
 def _pointer_sort_key(pointer: str) -> list[Any]:
@@ -174,7 +179,7 @@ def _pointer_sort_key(pointer: str) -> list[Any]:
 
 def without_default_experiment(document: dict[str, Any], report: Any) -> dict[str, Any]:
     """Drop experiments that MLflow made itself (Default), absent from the document."""
-    exported = set(report.id_map.values())
+    exported = set(report.id_map["experiments"].values())
     result = copy.deepcopy(document)
     management = result["experiment_management"]
     management["experiments"] = [
@@ -216,12 +221,12 @@ def test_churn_report_lists_every_drop(tracking_uri: str) -> None:
     assert "/model_serving/model_deployments/0" in pointers
     assert "/model_training/training_runs/0" in pointers
     assert "/model_registry/model_metadata/0" in pointers
-    assert set(report.id_map) == {
-        "EXP-20240115103000",
-        "RUN-20240115103500",
-        "DEF-20240115100000",
-        "MODEL-20240115110000",
-        "VER-20240115110000",
+    assert {name: set(ids) for name, ids in report.id_map.items()} == {
+        "experiments": {"EXP-20240115103000"},
+        "runs": {"RUN-20240115103500"},
+        "training_definitions": {"DEF-20240115100000"},
+        "registered_models": {"MODEL-20240115110000"},
+        "model_versions": {"VER-20240115110000"},
     }
 
 
@@ -229,7 +234,10 @@ def test_import_maps_ids_back(tracking_uri: str) -> None:
     export_report = export_document(churn(), tracking_uri, source="churn.yaml")
     _, import_report = import_store(tracking_uri)
 
-    reversed_map = {new: old for old, new in export_report.id_map.items()}
+    reversed_map = {
+        name: {new: old for old, new in ids.items()}
+        for name, ids in export_report.id_map.items()
+    }
     assert import_report.id_map == reversed_map
 
 
@@ -244,7 +252,9 @@ def test_export_twice_no_duplicates(tracking_uri: str) -> None:
     client = MlflowClient(tracking_uri, tracking_uri)
     experiments = client.search_experiments(view_type=ViewType.ALL)
     assert sorted(experiment.name for experiment in experiments) == ["Default", "fraud"]
-    runs = client.search_runs([first.id_map["EXP-1"]], run_view_type=ViewType.ALL)
+    runs = client.search_runs(
+        [first.id_map["experiments"]["EXP-1"]], run_view_type=ViewType.ALL
+    )
     assert len(runs) == 1
     assert len(client.get_metric_history(runs[0].info.run_id, "loss")) == 3
     assert len(client.search_model_versions("name = 'fraud-detector'")) == 1
@@ -257,7 +267,10 @@ def test_export_twice_churn_no_duplicates(tracking_uri: str) -> None:
     client = MlflowClient(tracking_uri, tracking_uri)
     assert len(client.search_experiments(view_type=ViewType.ALL)) == 3
     definitions = client.get_experiment_by_name("mlspec-training-definitions")
-    all_ids = [first.id_map["EXP-20240115103000"], definitions.experiment_id]
+    all_ids = [
+        first.id_map["experiments"]["EXP-20240115103000"],
+        definitions.experiment_id,
+    ]
     assert len(client.search_runs(all_ids, run_view_type=ViewType.ALL)) == 2
 
 
@@ -265,7 +278,7 @@ def test_training_scenario_in_store(tracking_uri: str) -> None:
     report = export_document(scenario_document(), tracking_uri, source="scenario")
 
     client = MlflowClient(tracking_uri, tracking_uri)
-    run = client.get_run(report.id_map["RUN-1"])
+    run = client.get_run(report.id_map["runs"]["RUN-1"])
     assert run.info.run_name == "xgb-baseline"
     assert run.info.status == "FINISHED"
     assert run.info.start_time == 1709280300000
@@ -316,7 +329,7 @@ def test_training_definition_params(tracking_uri: str) -> None:
     report = export_document(churn(), tracking_uri, source="churn.yaml")
 
     run = MlflowClient(tracking_uri, tracking_uri).get_run(
-        report.id_map["DEF-20240115100000"]
+        report.id_map["training_definitions"]["DEF-20240115100000"]
     )
     params = run.data.params
     assert params["training_config.optimizer"] == "Adam"
@@ -441,10 +454,10 @@ def test_nested_runs_parents_first(tracking_uri: str) -> None:
     report = export_document(document, tracking_uri, source="nested")
 
     client = MlflowClient(tracking_uri, tracking_uri)
-    child = client.get_run(report.id_map["child"])
-    grandchild = client.get_run(report.id_map["grandchild"])
-    assert child.data.tags["mlflow.parentRunId"] == report.id_map["root"]
-    assert grandchild.data.tags["mlflow.parentRunId"] == report.id_map["child"]
+    child = client.get_run(report.id_map["runs"]["child"])
+    grandchild = client.get_run(report.id_map["runs"]["grandchild"])
+    assert child.data.tags["mlflow.parentRunId"] == report.id_map["runs"]["root"]
+    assert grandchild.data.tags["mlflow.parentRunId"] == report.id_map["runs"]["child"]
     imported, _ = import_store(tracking_uri)
     parents = {
         run["run_name"]: run.get("parent_run_id")
@@ -452,8 +465,8 @@ def test_nested_runs_parents_first(tracking_uri: str) -> None:
     }
     assert parents == {
         "r": None,
-        "c1": report.id_map["root"],
-        "c2": report.id_map["child"],
+        "c1": report.id_map["runs"]["root"],
+        "c2": report.id_map["runs"]["child"],
     }
 
 
@@ -482,7 +495,7 @@ def test_artifacts_logged_or_reported(tracking_uri: str, tmp_path: Path) -> None
     ]
     report = export_document(document, tracking_uri, source="doc.yaml", base_dir=folder)
 
-    run_id = report.id_map["RUN-NF"]
+    run_id = report.id_map["runs"]["RUN-NF"]
     listed = MlflowClient(tracking_uri, tracking_uri).list_artifacts(run_id, "models")
     assert [(item.path, item.file_size) for item in listed] == [
         ("models/model.pkl", 10)
@@ -512,7 +525,7 @@ def test_large_run_split_into_batches(tracking_uri: str) -> None:
     report = export_document(document, tracking_uri, source="large")
 
     client = MlflowClient(tracking_uri, tracking_uri)
-    stored = client.get_run(report.id_map["RUN-NF"])
+    stored = client.get_run(report.id_map["runs"]["RUN-NF"])
     assert len(stored.data.params) == 150
     lengths = [
         len(client.get_metric_history(stored.info.run_id, f"m{key}"))
@@ -563,7 +576,7 @@ def test_existing_experiment_name_reused(tracking_uri: str) -> None:
 
     report = export_document(scenario_document(), tracking_uri, source="scenario")
 
-    assert report.id_map["EXP-1"] == existing_id
+    assert report.id_map["experiments"]["EXP-1"] == existing_id
     reasons = {entry.pointer: entry.reason for entry in report.entries}
     reason = reasons["/experiment_management/experiments/0/experiment_name"]
     assert "reused" in reason
@@ -573,12 +586,15 @@ def test_existing_experiment_name_reused(tracking_uri: str) -> None:
 def test_deleted_experiment_restored(tracking_uri: str) -> None:
     first = export_document(scenario_document(), tracking_uri, source="scenario")
     client = MlflowClient(tracking_uri, tracking_uri)
-    client.delete_experiment(first.id_map["EXP-1"])
+    client.delete_experiment(first.id_map["experiments"]["EXP-1"])
 
     second = export_document(scenario_document(), tracking_uri, source="scenario")
 
-    assert second.id_map["EXP-1"] == first.id_map["EXP-1"]
-    assert client.get_experiment(first.id_map["EXP-1"]).lifecycle_stage == "active"
+    assert second.id_map["experiments"]["EXP-1"] == first.id_map["experiments"]["EXP-1"]
+    assert (
+        client.get_experiment(first.id_map["experiments"]["EXP-1"]).lifecycle_stage
+        == "active"
+    )
     assert "/experiment_management/experiments/0" in second.pointers()
 
 
@@ -592,7 +608,9 @@ def test_changed_param_reported(tracking_uri: str) -> None:
     pointer = "/experiment_management/runs/0/parameters/learning_rate"
     reasons = {entry.pointer: entry.reason for entry in report.entries}
     assert "earlier value '0.001'" in reasons[pointer]
-    run = MlflowClient(tracking_uri, tracking_uri).get_run(report.id_map["RUN-1"])
+    run = MlflowClient(tracking_uri, tracking_uri).get_run(
+        report.id_map["runs"]["RUN-1"]
+    )
     assert run.data.params["learning_rate"] == "0.001"
 
 
@@ -605,4 +623,24 @@ def test_version_number_gap_reported(tracking_uri: str) -> None:
     reasons = {entry.pointer: entry.reason for entry in report.entries}
     reason = reasons["/model_registry/model_versions/0/version_number"]
     assert reason == "MLflow numbers versions itself: version 3 became version 1"
-    assert report.id_map["VER-1"] == "fraud-detector/1"
+    assert report.id_map["model_versions"]["VER-1"] == "fraud-detector/1"
+
+
+def test_same_id_in_two_lists(tracking_uri: str) -> None:
+    """Ids are unique only within a list, so an experiment and a run may share one."""
+    document = scenario_document()
+    management = document["experiment_management"]
+    management["experiments"][0]["experiment_id"] = "X"
+    management["runs"][0]["experiment_id"] = "X"
+    management["runs"][0]["run_id"] = "X"
+    version = document["model_registry"]["model_versions"][0]
+    version["run_id"] = "X"
+    version["model_uri"] = "runs:/X/model"
+
+    report = export_document(document, tracking_uri, source="shared-ids")
+
+    experiment_id = report.id_map["experiments"]["X"]
+    run_id = report.id_map["runs"]["X"]
+    client = MlflowClient(tracking_uri, tracking_uri)
+    assert client.get_run(run_id).info.experiment_id == experiment_id
+    assert client.get_model_version("fraud-detector", "1").run_id == run_id

@@ -144,7 +144,6 @@ class _Exporter:
         self.options = options
         self.report = report
         self.client = MlflowClient(options.tracking_uri, options.registry_uri)
-        self.id_map = report.id_map
         self.experiments_by_tag = self._index_experiments()
 
     def export(self, document: dict[str, Any]) -> None:
@@ -153,7 +152,8 @@ class _Exporter:
             self.experiment(experiment, index)
 
         runs = management.get("runs") or []
-        self.run_index = self._index_runs(self.id_map.values())
+        experiment_ids = self.report.id_map.get("experiments", {}).values()
+        self.run_index = self._index_runs(experiment_ids)
         for index in _parents_first(runs):
             self.run(runs[index], index)
 
@@ -209,7 +209,7 @@ class _Exporter:
         else:
             new_id = existing.experiment_id
             self._update_experiment(existing, name, tags)
-        self.id_map[mlspec_id] = new_id
+        self.report.map_id("experiments", mlspec_id, new_id)
         self.report.count("experiments")
 
     def _existing_experiment(self, mlspec_id: str, name: str, pointer: str) -> Any:
@@ -268,7 +268,7 @@ class _Exporter:
 
     def run(self, run: dict[str, Any], index: int) -> None:
         pointer = join_pointer(("experiment_management", "runs", index))
-        experiment_id = self.id_map.get(run["experiment_id"])
+        experiment_id = self.report.mapped_id("experiments", run["experiment_id"])
         if experiment_id is None:
             reason = f"experiment {run['experiment_id']!r} is not in the document"
             self.report.drop(pointer, reason)
@@ -282,7 +282,7 @@ class _Exporter:
         writer.tags(self._run_tags(run))
         writer.flush()
         self._close_run(run_id, run, pointer)
-        self.id_map[run["run_id"]] = run_id
+        self.report.map_id("runs", run["run_id"], run_id)
         self.report.count("runs")
 
     def _open_run(self, run: dict[str, Any], experiment_id: str) -> str:
@@ -304,7 +304,10 @@ class _Exporter:
             tags[mapping.TAG_TAGS_FORM] = form
         parent = run.get("parent_run_id")
         if parent is not None:
-            tags[mapping.TAG_PARENT_RUN] = self.id_map[parent]
+            parent_id = self.report.mapped_id("runs", parent)
+            # Parents are exported first, and the checks reject missing ones.
+            assert parent_id is not None
+            tags[mapping.TAG_PARENT_RUN] = parent_id
         return tags
 
     def _close_run(self, run_id: str, run: dict[str, Any], pointer: str) -> None:
@@ -380,7 +383,7 @@ class _Exporter:
         writer.tags(tags)
         writer.flush()
         self.client.update_run(run_id, status="FINISHED")
-        self.id_map[mlspec_id] = run_id
+        self.report.map_id("training_definitions", mlspec_id, run_id)
         self.report.count("training definitions")
 
     # Registry.
@@ -407,7 +410,7 @@ class _Exporter:
             for key, value in tags.items():
                 if existing.tags.get(key) != value:
                     self.client.set_registered_model_tag(name, key, value)
-        self.id_map[model["model_id"]] = name
+        self.report.map_id("registered_models", model["model_id"], name)
         self.report.count("registered models")
 
     def model_version(self, version: dict[str, Any], index: int, names: dict) -> None:
@@ -425,7 +428,7 @@ class _Exporter:
         self._set_stage(name, number, version.get("version_stage", "None"))
         for alias in version.get("aliases") or []:
             self.client.set_registered_model_alias(name, alias, number)
-        self.id_map[version["version_id"]] = f"{name}/{number}"
+        self.report.map_id("model_versions", version["version_id"], f"{name}/{number}")
         self.report.count("model versions")
 
     def _find_version(self, name: str, mlspec_id: str) -> str | None:
@@ -435,7 +438,7 @@ class _Exporter:
         return None
 
     def _create_version(self, name: str, version: dict[str, Any], pointer: str) -> str:
-        run_id = self.id_map.get(version["run_id"])
+        run_id = self.report.mapped_id("runs", version["run_id"])
         if run_id is None:
             reason = (
                 f"run {version['run_id']!r} was not exported, "

@@ -166,7 +166,7 @@ class _StoreReader:
     ) -> dict[str, Any]:
         pointer = join_pointer(("experiment_management", "experiments", index))
         tags = dict(experiment.tags)
-        self._record_id(experiment.experiment_id, tags)
+        self._record_id("experiments", experiment.experiment_id, tags)
         entity: dict[str, Any] = {
             "experiment_id": experiment.experiment_id,
             "experiment_name": experiment.name,
@@ -228,9 +228,9 @@ class _StoreReader:
         self.report.add(pointer + "/created_at", reason)
         return mapping.ms_to_timestamp(0)
 
-    def _record_id(self, mlflow_id: str, tags: dict[str, str]) -> None:
+    def _record_id(self, list_name: str, mlflow_id: str, tags: dict[str, str]) -> None:
         if mapping.TAG_ID in tags:
-            self.report.id_map[mlflow_id] = tags[mapping.TAG_ID]
+            self.report.map_id(list_name, mlflow_id, tags[mapping.TAG_ID])
 
     # Registry.
 
@@ -273,7 +273,7 @@ class _StoreReader:
     def registered_model(self, model: Any, index: int) -> dict[str, Any]:
         pointer = join_pointer(("model_registry", "registered_models", index))
         tags = dict(model.tags)
-        self._record_id(model.name, tags)
+        self._record_id("registered_models", model.name, tags)
         entity: dict[str, Any] = {"model_id": model.name, "model_name": model.name}
         if model.description:
             entity["model_description"] = model.description
@@ -315,7 +315,7 @@ class _StoreReader:
             return None
 
         tags = dict(version.tags)
-        self._record_id(version_id, tags)
+        self._record_id("model_versions", version_id, tags)
         stage = version.current_stage or "None"
         if stage not in mapping.STAGES:
             self.report.change(

@@ -103,7 +103,7 @@ class RunReader:
         pointer = join_pointer(("experiment_management", "runs", index))
         info, tags = run.info, dict(run.data.tags)
         if mapping.TAG_ID in tags:
-            self.report.id_map[info.run_id] = tags[mapping.TAG_ID]
+            self.report.map_id("runs", info.run_id, tags[mapping.TAG_ID])
         self.artifact_dirs[info.run_id] = self._artifact_dir(run)
 
         entity: dict[str, Any] = {
@@ -356,7 +356,9 @@ class RunReader:
         pointer = join_pointer(("model_training", "training_definitions", index))
         tags = run.data.tags
         if mapping.TAG_ID in tags:
-            self.report.id_map[run.info.run_id] = tags[mapping.TAG_ID]
+            self.report.map_id(
+                "training_definitions", run.info.run_id, tags[mapping.TAG_ID]
+            )
         stored = _json_tag(tags, mapping.TAG_DEFINITION, None)
         if stored is None:
             reason = "the definition's JSON tag is missing; only its name was restored"

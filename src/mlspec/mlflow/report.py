@@ -35,19 +35,29 @@ ADDED = "added"
 class ConversionReport:
     """The result of one export or import.
 
-    ``id_map`` maps each source id to the id it has in the target: mlspec id
-    to MLflow id on export, MLflow id to mlspec id on import (only for
-    entities that an earlier export tagged with their mlspec id).
+    ``id_map`` maps, per entity list (``runs``, ``experiments``, ...), each
+    source id to the id it has in the target: mlspec id to MLflow id on
+    export, MLflow id to mlspec id on import (only for entities that an
+    earlier export tagged with their mlspec id). Ids are unique only within
+    a list, so each list has its own map.
     """
 
     direction: str
     source: str
     target: str
     mlflow_version: str
-    id_map: dict[str, str] = field(default_factory=dict)
+    id_map: dict[str, dict[str, str]] = field(default_factory=dict)
     entries: list[ReportEntry] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+
+    def map_id(self, list_name: str, source_id: str, target_id: str) -> None:
+        """Record that the entity ``source_id`` of ``list_name`` is ``target_id`` now."""
+        self.id_map.setdefault(list_name, {})[source_id] = target_id
+
+    def mapped_id(self, list_name: str, source_id: str) -> str | None:
+        """Return the target id of ``source_id`` in ``list_name``, if it was mapped."""
+        return self.id_map.get(list_name, {}).get(source_id)
 
     def drop(self, pointer: str, reason: str) -> None:
         """Record a field or entity that the target cannot hold."""
@@ -99,7 +109,10 @@ class ConversionReport:
             lines.append(f"carried over: {totals}")
         if self.id_map:
             lines.append("id map:")
-            lines.extend(f"  {old} -> {new}" for old, new in self.id_map.items())
+            for list_name, ids in self.id_map.items():
+                lines.extend(
+                    f"  {list_name}: {old} -> {new}" for old, new in ids.items()
+                )
         if self.entries:
             lines.append(f"not carried over as is ({len(self.entries)}):")
             lines.extend(f"  {entry.format_text()}" for entry in self.entries)
