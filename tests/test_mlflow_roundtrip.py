@@ -644,3 +644,17 @@ def test_same_id_in_two_lists(tracking_uri: str) -> None:
     client = MlflowClient(tracking_uri, tracking_uri)
     assert client.get_run(run_id).info.experiment_id == experiment_id
     assert client.get_model_version("fraud-detector", "1").run_id == run_id
+
+
+def test_changed_start_time_reported(tracking_uri: str) -> None:
+    export_document(scenario_document(), tracking_uri, source="scenario")
+    changed = scenario_document()
+    changed["experiment_management"]["runs"][0]["start_time"] = "2024-03-01T08:06:00Z"
+
+    report = export_document(changed, tracking_uri, source="scenario")
+
+    assert "/experiment_management/runs/0/start_time" in report.pointers()
+    run = MlflowClient(tracking_uri, tracking_uri).get_run(
+        report.id_map["runs"]["RUN-1"]
+    )
+    assert run.info.start_time == 1709280300000

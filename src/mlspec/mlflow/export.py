@@ -274,7 +274,7 @@ class _Exporter:
             self.report.drop(pointer, reason)
             return
 
-        run_id = self._open_run(run, experiment_id)
+        run_id = self._open_run(run, experiment_id, pointer)
         writer = RunWriter(self, run_id, run["run_id"], pointer)
         writer.parameters(run.get("parameters") or {})
         writer.metrics(run.get("metrics"), _default_point_time(run))
@@ -285,11 +285,16 @@ class _Exporter:
         self.report.map_id("runs", run["run_id"], run_id)
         self.report.count("runs")
 
-    def _open_run(self, run: dict[str, Any], experiment_id: str) -> str:
+    def _open_run(self, run: dict[str, Any], experiment_id: str, pointer: str) -> str:
+        start = mapping.timestamp_to_ms(run["start_time"])
         existing = self.run_index.get(run["run_id"])
         if existing is not None:
+            if existing.info.start_time != start:
+                reason = (
+                    "MLflow cannot change a run's start time; the earlier one stays"
+                )
+                self.report.drop(pointer + "/start_time", reason)
             return existing.info.run_id
-        start = mapping.timestamp_to_ms(run["start_time"])
         created = self.client.create_run(
             experiment_id, start_time=start, run_name=run["run_name"] or None
         )

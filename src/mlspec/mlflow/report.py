@@ -52,7 +52,7 @@ class ConversionReport:
     counts: dict[str, int] = field(default_factory=dict)
 
     def map_id(self, list_name: str, source_id: str, target_id: str) -> None:
-        """Record that the entity ``source_id`` of ``list_name`` is ``target_id`` now."""
+        """Record that ``source_id`` in ``list_name`` became ``target_id``."""
         self.id_map.setdefault(list_name, {})[source_id] = target_id
 
     def mapped_id(self, list_name: str, source_id: str) -> str | None:
