@@ -658,3 +658,28 @@ def test_changed_start_time_reported(tracking_uri: str) -> None:
         report.id_map["runs"]["RUN-1"]
     )
     assert run.info.start_time == 1709280300000
+
+
+def test_changed_metric_point_reported(tracking_uri: str) -> None:
+    export_document(scenario_document(), tracking_uri, source="scenario")
+    changed = scenario_document()
+    changed["experiment_management"]["runs"][0]["metrics"][1]["value"] = 0.45
+
+    report = export_document(changed, tracking_uri, source="scenario")
+
+    pointer = "/experiment_management/runs/0/metrics/1"
+    reasons = {entry.pointer: entry.reason for entry in report.entries}
+    assert "cannot change it" in reasons[pointer]
+    run_id = report.id_map["runs"]["RUN-1"]
+    history = MlflowClient(tracking_uri, tracking_uri).get_metric_history(
+        run_id, "loss"
+    )
+    assert [point.value for point in history] == [0.9, 0.5, 0.31]
+
+
+def test_non_finite_export_twice(tracking_uri: str) -> None:
+    export_document(non_finite_document(), tracking_uri, source="non-finite")
+    second = export_document(non_finite_document(), tracking_uri, source="non-finite")
+
+    assert second.counts["metric points"] == 0
+    assert second.entries == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from urllib.parse import unquote, urlparse
 
 from mlspec.mlflow import mapping
 from mlspec.mlflow.report import ConversionReport
+from mlspec.spec import escape_pointer
 
 if TYPE_CHECKING:
     from mlspec.mlflow.export import _Exporter
@@ -58,25 +60,42 @@ class RunWriter:
         from mlflow.entities import Metric
 
         infinite: list[list[Any]] = []
-        for key, value, step, timestamp_ms in _metric_points(metrics, default_ms):
+        points = []
+        for location, key, value, step, timestamp_ms in _metric_points(
+            metrics, default_ms
+        ):
             number = mapping.metric_to_float(value)
             if value in ("Infinity", "-Infinity"):
                 infinite.append([key, step, timestamp_ms, value])
-            self.new_metrics.append(Metric(key, number, timestamp_ms, step))
-        self.new_metrics = self._new_metrics(self.new_metrics)
+            points.append((location, Metric(key, number, timestamp_ms, step)))
+        self.new_metrics = self._new_metrics(points)
         if infinite:
             self._json_tag(mapping.TAG_INFINITE_METRICS, infinite, "/metrics")
         report_point_times(self.report, self.pointer, metrics)
 
-    def _new_metrics(self, metrics: list[Any]) -> list[Any]:
-        """Drop points that an earlier export wrote, so a re-export adds none."""
-        if not self.existing_metric_keys:
-            return metrics
-        seen = set()
+    def _new_metrics(self, points: list[tuple[str, Any]]) -> list[Any]:
+        """Return the points that the run does not have yet, so a re-export adds none.
+
+        MLflow cannot change a logged point. A point at the step and time of
+        a stored one but with another value is not logged and is reported.
+        """
+        stored: dict[tuple[str, int, int], set[Any]] = {}
         for key in self.existing_metric_keys:
             for point in self.client.get_metric_history(self.run_id, key):
-                seen.add(_point_identity(point))
-        return [metric for metric in metrics if _point_identity(metric) not in seen]
+                identity = (point.key, point.step, point.timestamp)
+                stored.setdefault(identity, set()).add(_value_key(point.value))
+        new = []
+        for location, metric in points:
+            values = stored.get((metric.key, metric.step, metric.timestamp))
+            if values is None:
+                new.append(metric)
+            elif _value_key(metric.value) not in values:
+                reason = (
+                    f"MLflow already has this point (step {metric.step}) with "
+                    "another value and cannot change it"
+                )
+                self.report.drop(f"{self.pointer}/metrics/{location}", reason)
+        return new
 
     def artifacts(self, artifacts: list[dict[str, Any]]) -> None:
         logged: dict[str, dict[str, Any]] = {}
@@ -178,18 +197,19 @@ def batches(
 
 def _metric_points(
     metrics: Any, default_ms: int
-) -> Iterator[tuple[str, Any, int, int]]:
-    """Yield (key, value, step, timestamp ms) for a metric map or a list of points."""
+) -> Iterator[tuple[str, str, Any, int, int]]:
+    """Yield (pointer token, key, value, step, timestamp ms) for each metric point."""
     if isinstance(metrics, dict):
         for key, value in metrics.items():
-            yield key, value, 0, default_ms
+            yield escape_pointer(key), key, value, 0, default_ms
     elif isinstance(metrics, list):
-        for point in metrics:
+        for index, point in enumerate(metrics):
             timestamp = point.get("timestamp")
             timestamp_ms = (
                 default_ms if timestamp is None else mapping.timestamp_to_ms(timestamp)
             )
-            yield point["key"], point["value"], point.get("step", 0), timestamp_ms
+            step = point.get("step", 0)
+            yield str(index), point["key"], point["value"], step, timestamp_ms
 
 
 def _local_path(path_text: str) -> Path | None:
@@ -203,10 +223,15 @@ def _local_path(path_text: str) -> Path | None:
     return Path(path_text)
 
 
-def _point_identity(metric: Any) -> tuple:
-    value = metric.value
-    value_key = "NaN" if value != value else value
-    return metric.key, metric.step, metric.timestamp, value_key
+def _value_key(value: float) -> Any:
+    """Return a comparable form of a metric value as MLflow's SQL stores keep it.
+
+    NaN never equals itself, and the SQL stores save ±infinity as the
+    largest double (MLflow 3.17.2), so both are normalised.
+    """
+    if math.isnan(value):
+        return "NaN"
+    return max(-mapping.MAX_DOUBLE, min(mapping.MAX_DOUBLE, value))
 
 
 def report_time_form(report: ConversionReport, pointer: str, text: str) -> None:
