@@ -15,8 +15,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,mlflow]'
 	touch $(STAMP)
 
+# The example's predictions were served between 09:30 and 09:50 on
+# 2024-01-16, so the health window ends at 10:00 that day.
 demo: $(STAMP)
 	$(BIN)/mlspec validate examples/churn.yaml examples/churn.json
+	$(BIN)/mlspec db init
+	$(BIN)/mlspec db load examples/churn.yaml
+	$(BIN)/mlspec db report experiment-summary
+	$(BIN)/mlspec db report model-performance --metric accuracy
+	$(BIN)/mlspec db report deployments
+	$(BIN)/mlspec db monitor DEP-20240116090000 --window 1h --as-of 2024-01-16T10:00:00Z
+	$(BIN)/mlspec db report compare RUN-20240115103500
+	$(BIN)/mlspec db stop
 
 PYTEST_ARGS ?= -n 2
 

@@ -98,8 +98,28 @@ def read_bytes(source: str | Path) -> tuple[str, bytes]:
         raise InputError(f"{path}: cannot read: {error.strerror}") from error
 
 
+_WIDE_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+
+
 def decode(name: str, data: bytes) -> tuple[str | None, list[Finding]]:
-    """Decode UTF-8 text; a byte order mark is dropped with a warning."""
+    """Decode UTF-8 text; a byte order mark is dropped with a warning.
+
+    UTF-16 and UTF-32 input and any NUL byte are rejected with a finding
+    that names the encoding or the byte, because JSON and YAML text never
+    contains a raw NUL character.
+    """
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            message = (
+                f"the input is {encoding} (it starts with a {encoding} byte order "
+                "mark); mlspec reads UTF-8 only, so convert the file to UTF-8"
+            )
+            return None, [_finding(name, "", "parse-encoding", message, (1, 1))]
     findings = []
     if data.startswith(b"\xef\xbb\xbf"):
         findings.append(
@@ -112,9 +132,12 @@ def decode(name: str, data: bytes) -> tuple[str | None, list[Finding]]:
             )
         )
         data = data[3:]
+    nul = data.find(b"\x00")
     try:
-        return data.decode("utf-8"), findings
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
+        if 0 <= nul < error.start:
+            return None, [*findings, _nul_finding(name, data, nul)]
         good = data[: error.start].decode("utf-8", errors="replace")
         position = LineIndex(good).position(len(good))
         byte = data[error.start : error.start + 1].hex()
@@ -123,6 +146,19 @@ def decode(name: str, data: bytes) -> tuple[str | None, list[Finding]]:
         )
         findings.append(_finding(name, "", "parse-encoding", message, position))
         return None, findings
+    if nul >= 0:
+        return None, [*findings, _nul_finding(name, data, nul)]
+    return text, findings
+
+
+def _nul_finding(name: str, data: bytes, offset: int) -> Finding:
+    before = data[:offset].decode("utf-8", errors="replace")
+    message = (
+        f"NUL byte at offset {offset}: the input is binary data or UTF-16 or "
+        "UTF-32 text, and mlspec reads UTF-8 text"
+    )
+    position = LineIndex(before).position(len(before))
+    return _finding(name, "", "parse-encoding", message, position)
 
 
 def _finding(name, pointer, rule, message, position=None) -> Finding:
@@ -159,6 +195,14 @@ class _JsonHooks:
         self.non_finite = True
         return token
 
+    def integer(self, token: str) -> int | str:
+        # A double's largest finite value has 309 digits, so shorter tokens
+        # skip the check. Longer ones would also hit int()'s 4300-digit limit.
+        if len(token) > 308 and math.isinf(float(token)):
+            self.overflow = True
+            return "-Infinity" if token.startswith("-") else "Infinity"
+        return int(token)
+
     def number(self, token: str) -> float | str:
         value = float(token)
         if math.isinf(value):
@@ -181,6 +225,7 @@ def parse_json(name: str, text: str, first_line: int = 1) -> ParsedDocument:
             object_pairs_hook=hooks.pairs,
             parse_constant=hooks.constant,
             parse_float=hooks.number,
+            parse_int=hooks.integer,
         )
     except json.JSONDecodeError as error:
         position = (error.lineno + first_line - 1, error.colno)
@@ -193,16 +238,38 @@ def parse_json(name: str, text: str, first_line: int = 1) -> ParsedDocument:
     document = ParsedDocument(name, instance, locator)
     if hooks.duplicates or hooks.non_finite or hooks.overflow:
         document.findings.extend(_json_token_findings(name, text, first_line))
-    if _SURROGATE_ESCAPE.search(text):
-        _check_depth(document)
+    if _SURROGATE_ESCAPE.search(text) or not within_depth(instance):
+        check_depth(document)
     return document
 
 
 # JSON text can only produce a lone surrogate through a \uD800-\uDFFF escape.
-# Nesting needs no walk here: json.loads raises RecursionError near 1000
-# levels, and the rules check MAX_DEPTH inside the free-form JSON fields,
-# the only places a valid document nests deeply.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def within_depth(instance: Any) -> bool:
+    """Return whether arrays and objects nest at most ``MAX_DEPTH`` levels.
+
+    json.loads itself stops only near 1,000 levels, and extension fields
+    (``x-...``) may hold any JSON anywhere, so every JSON text gets this
+    walk. Exact type checks and no pointers keep it cheap next to json.loads.
+    """
+    stack = [(instance, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if type(value) is dict:
+            children = value.values()
+        elif type(value) is list:
+            children = value
+        else:
+            continue
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                if depth >= MAX_DEPTH:
+                    return False
+                stack.append((child, depth + 1))
+    return True
 
 
 def _unreadable(name, locator, rule, message, position) -> ParsedDocument:
@@ -251,11 +318,18 @@ def _json_token_findings(name: str, text: str, first_line: int) -> list[Finding]
                 _finding(name, event.pointer, "parse-non-finite", message, position)
             )
         elif event.token[:1] in "-0123456789" and math.isinf(float(event.token)):
-            message = f"{event.token} is beyond the range of a double"
+            message = f"{_cut(event.token)} is beyond the range of a double"
             findings.append(
                 _finding(name, event.pointer, "parse-number-range", message, position)
             )
     return findings
+
+
+def _cut(token: str, limit: int = 80) -> str:
+    """Return ``token``, or its first ``limit`` characters and its length when longer."""
+    if len(token) <= limit:
+        return token
+    return f"{token[:limit]}... ({len(token)} characters)"
 
 
 def _unescape(token: str) -> str:
@@ -307,16 +381,48 @@ def parse_yaml(name: str, text: str) -> ParsedDocument:
         if "nesting depth" in str(problem):
             message = f"nesting is deeper than {MAX_DEPTH} levels"
             return _unreadable(name, None, "parse-too-deep", message, position)
+        if _long_simple_key(error):
+            problem = (
+                f"a mapping key longer than {_SIMPLE_KEY_LENGTH} characters "
+                "must be written in the explicit form: ? key"
+            )
         return _unreadable(
             name, None, "parse-yaml", f"invalid YAML: {problem}", position
         )
+    except yaml.reader.ReaderError as error:
+        # A character YAML forbids anywhere; the error has an offset, not a mark.
+        message = (
+            f"invalid YAML: character U+{error.character:04X} at offset "
+            f"{error.position}: {error.reason}"
+        )
+        position = LineIndex(text).position(error.position)
+        return _unreadable(name, None, "parse-yaml", message, position)
     except yaml.YAMLError as error:
-        return _unreadable(name, None, "parse-yaml", f"invalid YAML: {error}", None)
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return _unreadable(
+            name, None, "parse-yaml", f"invalid YAML: {first_line}", None
+        )
 
     locator = MappingLocator(builder.values, builder.keys)
     document = ParsedDocument(name, instance, locator, builder.findings)
-    _check_depth(document)
+    check_depth(document)
     return document
+
+
+_SIMPLE_KEY_LENGTH = 1024
+"""Maximum length, in characters, of an implicit mapping key (PyYAML 6 scanner.py)."""
+
+
+def _long_simple_key(error: yaml.MarkedYAMLError) -> bool:
+    """Return whether PyYAML gave up on a key because it is too long, not because ':' is missing."""
+    start, end = error.context_mark, error.problem_mark
+    return (
+        error.context == "while scanning a simple key"
+        and start is not None
+        and end is not None
+        and start.line == end.line
+        and end.index - start.index > _SIMPLE_KEY_LENGTH
+    )
 
 
 def _only_comments(text: str) -> bool:
@@ -386,7 +492,7 @@ class _YamlBuilder:
                 value, size = self._alias(event)
                 self._store(stack, root, value, size, None, event, aliased=True)
             elif isinstance(event, yaml.ScalarEvent):
-                value = self._scalar(event)
+                value = self._scalar(event, pointer)
                 self._store(stack, root, value, 1, event.anchor, event)
             else:
                 self._check_tag(
@@ -487,7 +593,7 @@ class _YamlBuilder:
             raise _YamlProblem("parse-too-large", message, event.start_mark)
         return value, size
 
-    def _scalar(self, event) -> Any:
+    def _scalar(self, event, pointer: str) -> Any:
         if event.tag in (None, "!"):
             tag = _SCALAR_CONSTRUCTOR.resolve(
                 yaml.ScalarNode, event.value, event.implicit
@@ -501,10 +607,35 @@ class _YamlBuilder:
             "tag:yaml.org,2002:merge",
         ):
             return event.value
+        if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            return self._number(event, tag, pointer)
         node = yaml.ScalarNode(
             tag, event.value, event.start_mark, event.end_mark, event.style
         )
-        value = yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
+        return yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
+
+    def _number(self, event, tag: str, pointer: str) -> Any:
+        """Build an int or float; numbers beyond a double become a finding.
+
+        Only the ``.inf`` and ``.nan`` spellings may build a non-finite
+        value: ``1.0e+400`` would otherwise turn into Infinity silently.
+        """
+        node = yaml.ScalarNode(
+            tag, event.value, event.start_mark, event.end_mark, event.style
+        )
+        try:
+            value = yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
+        except ValueError:
+            # int() rejects decimal strings of more than 4300 digits.
+            value = math.inf
+        literal = event.value.lstrip("+-").lower() in (".inf", ".nan")
+        if not literal and _beyond_double(value):
+            message = f"{_cut(event.value)} is beyond the range of a double"
+            position = (event.start_mark.line + 1, event.start_mark.column + 1)
+            self.findings.append(
+                _finding(self.name, pointer, "parse-number-range", message, position)
+            )
+            value = -math.inf if event.value.startswith("-") else math.inf
         if isinstance(value, float) and not math.isfinite(value):
             return (
                 "NaN"
@@ -525,10 +656,21 @@ class _YamlBuilder:
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
 
 
+def _beyond_double(value: int | float) -> bool:
+    if isinstance(value, float):
+        return math.isinf(value)
+    try:
+        float(value)
+    except OverflowError:
+        # Integers from 2**1024 - 2**970 up round to infinity as a double.
+        return True
+    return False
+
+
 # Depth and JSON Lines ---------------------------------------------------------
 
 
-def _check_depth(document: ParsedDocument) -> None:
+def check_depth(document: ParsedDocument) -> None:
     """Reject nesting deeper than ``MAX_DEPTH`` and strings that are not Unicode text.
 
     The walk visits containers only and builds no pointers, because it runs
@@ -540,25 +682,25 @@ def _check_depth(document: ParsedDocument) -> None:
         if depth > MAX_DEPTH:
             return _report_structure(document, too_deep=True)
         if type(value) is dict:
-            if any(map(_has_surrogate, value)):
+            if any(map(has_lone_surrogate, value)):
                 return _report_structure(document, too_deep=False)
             children = value.values()
         elif type(value) is list:
             children = value
         else:
-            if type(value) is str and _has_surrogate(value):
+            if type(value) is str and has_lone_surrogate(value):
                 return _report_structure(document, too_deep=False)
             continue
         for child in children:
             kind = type(child)
             if kind is dict or kind is list:
                 stack.append((child, depth + 1))
-            elif kind is str and _has_surrogate(child):
+            elif kind is str and has_lone_surrogate(child):
                 return _report_structure(document, too_deep=False)
     return None
 
 
-def _has_surrogate(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
     """Whether ``text`` holds a lone surrogate, which JSON escapes allow but UTF-8 cannot encode."""
     if text.isascii():
         return False
@@ -576,15 +718,19 @@ def _report_structure(document: ParsedDocument, too_deep: bool) -> None:
         if too_deep and depth > MAX_DEPTH:
             message = f"nesting is deeper than {MAX_DEPTH} levels"
             return _report(document, pointer, "parse-too-deep", message)
-        if isinstance(value, str) and _has_surrogate(value):
+        if isinstance(value, str) and has_lone_surrogate(value):
             message = "a string holds a lone UTF-16 surrogate escape, which is not Unicode text"
             return _report(document, pointer, "parse-encoding", message)
         if isinstance(value, dict):
             for key, item in value.items():
-                child = f"{pointer}/{escape_pointer(key)}"
-                if _has_surrogate(key):
+                if has_lone_surrogate(key):
+                    # The pointer shows the key as \udXXX, because a lone
+                    # surrogate cannot be printed or encoded as UTF-8.
+                    shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                    child = f"{pointer}/{escape_pointer(shown)}"
                     message = "a key holds a lone UTF-16 surrogate escape, which is not Unicode text"
                     return _report(document, child, "parse-encoding", message)
+                child = f"{pointer}/{escape_pointer(key)}"
                 stack.append((item, depth + 1, child))
         elif isinstance(value, list):
             stack.extend(
@@ -616,15 +762,17 @@ def iter_jsonl(name: str, lines: Iterator[bytes]) -> Iterator[ParsedDocument]:
     """
     for number, raw in enumerate(lines, start=1):
         prefix: list[Finding] = []
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        if raw.startswith(b"\xef\xbb\xbf"):
+            # Concatenated files may bring a byte order mark to any line.
             raw = raw[3:]
+            where = "the file" if number == 1 else f"line {number}"
             prefix.append(
                 _finding(
                     name,
                     "",
                     "parse-bom",
-                    "byte order mark at the start of the file is ignored",
-                    (1, 1),
+                    f"byte order mark at the start of {where} is ignored",
+                    (number, 1),
                 )
             )
         text, findings = decode(name, raw)

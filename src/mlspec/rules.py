@@ -25,6 +25,7 @@ from jsonschema.exceptions import SchemaError
 from mlspec.findings import RULES, Finding
 from mlspec.reader import MAX_DEPTH
 from mlspec.rule_index import MemoryIndex, RuleIndex
+from mlspec.schema_check import shorten
 from mlspec.spec import escape_pointer
 from mlspec.timestamps import TimestampError, parse_timestamp
 
@@ -110,7 +111,7 @@ class RuleChecker:
         entity_id = _text(entity, id_field)
         pattern = STRICT_ID_PATTERNS[kind]
         if entity_id is not None and not pattern.fullmatch(entity_id):
-            message = f"{id_field} {entity_id!r} does not match the strict pattern {pattern.pattern}"
+            message = f"{id_field} {shorten(entity_id)} does not match the strict pattern {pattern.pattern}"
             self.report(f"{pointer}/{id_field}", "id-pattern-strict", message)
 
     def _register_id(
@@ -120,7 +121,7 @@ class RuleChecker:
             return
         first = self.index.add_id(kind + scope, entity_id, pointer)
         if first is not None:
-            message = f"{kind} id {entity_id!r} is already used at {first}"
+            message = f"{kind} id {shorten(entity_id)} is already used at {first}"
             self.report(pointer, "id-duplicate", message)
 
     def _ref(
@@ -178,7 +179,7 @@ class RuleChecker:
     ) -> None:
         start, end = _time(entity, start_field), _time(entity, end_field)
         if start is not None and end is not None and end < start:
-            message = f"{end_field} {entity[end_field]!r} is before {start_field} {entity[start_field]!r}"
+            message = f"{end_field} {shorten(entity[end_field])} is before {start_field} {shorten(entity[start_field])}"
             self.report(f"{pointer}/{end_field}", "time-end-before-start", message)
 
     def _check_duration(self, entity: dict, pointer: str) -> None:
@@ -190,7 +191,7 @@ class RuleChecker:
             return
         actual = (end - start) / 1_000_000
         if abs(actual - duration) > DURATION_TOLERANCE_S:
-            message = f"duration {duration} s does not match end_time - start_time = {actual:g} s"
+            message = f"duration {shorten(duration)} s does not match end_time - start_time = {actual:g} s"
             self.report(f"{pointer}/duration", "duration-mismatch", message)
 
     def _add_experiment_comparison(self, entity: dict, pointer: str) -> None:
@@ -206,9 +207,7 @@ class RuleChecker:
             )
         best = _text(entity, "best_experiment_id")
         if best is not None and best not in compared:
-            message = (
-                f"best_experiment_id {best!r} is not one of the compared experiment_ids"
-            )
+            message = f"best_experiment_id {shorten(best)} is not one of the compared experiment_ids"
             self.report(
                 f"{pointer}/best_experiment_id", "comparison-best-not-compared", message
             )
@@ -219,7 +218,7 @@ class RuleChecker:
                     self.report(
                         f"{pointer}/comparison_metrics",
                         "ref-unresolved",
-                        f"comparison_metrics names {experiment_id!r}, which is not one of experiment_ids",
+                        f"comparison_metrics names {shorten(experiment_id)}, which is not one of experiment_ids",
                     )
 
     def _add_training_definition(self, entity: dict, pointer: str) -> None:
@@ -265,9 +264,7 @@ class RuleChecker:
         ):
             first = self._version_numbers.setdefault((model_id, number), pointer)
             if first != pointer:
-                message = (
-                    f"model {model_id!r} already has version_number {number} at {first}"
-                )
+                message = f"model {shorten(model_id)} already has version_number {number} at {first}"
                 self.report(
                     f"{pointer}/version_number", "version-number-duplicate", message
                 )
@@ -275,7 +272,7 @@ class RuleChecker:
             if model_id is not None and isinstance(alias, str):
                 first = self._aliases.setdefault((model_id, alias), pointer)
                 if first != pointer:
-                    message = f"alias {alias!r} of model {model_id!r} is already on the version at {first}"
+                    message = f"alias {shorten(alias)} of model {shorten(model_id)} is already on the version at {first}"
                     self.report(
                         f"{pointer}/aliases/{index}", "alias-duplicate", message
                     )
@@ -291,7 +288,7 @@ class RuleChecker:
             and expected is not None
             and not expected(entity["metadata_value"])
         ):
-            message = f"metadata_value {entity['metadata_value']!r} is not a {entity['metadata_type']}"
+            message = f"metadata_value {shorten(entity['metadata_value'])} is not a {entity['metadata_type']}"
             self.report(
                 f"{pointer}/metadata_value", "metadata-type-mismatch", message[:200]
             )
@@ -342,8 +339,12 @@ class RuleChecker:
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
-            where = "".join(f"/{part}" for part in error.absolute_path)
-            message = f"{field_name} is not a valid JSON Schema: {error.message[:200]}"
+            where = "".join(
+                f"/{escape_pointer(str(part))}" for part in error.absolute_path
+            )
+            message = (
+                f"{field_name} is not a valid JSON Schema: {_schema_problem(error)}"
+            )
             self.report(f"{pointer}/{field_name}{where}", "api-schema-invalid", message)
         except RecursionError:
             self.report(
@@ -387,7 +388,7 @@ class RuleChecker:
         for kinds, target, pointer, field_name in self.index.pending():
             if not any(self.index.has_id(kind, target) for kind in kinds):
                 wanted = " or ".join(kind.replace("_", " ") for kind in kinds)
-                message = f"{field_name} {target!r} does not match any {wanted} in the document"
+                message = f"{field_name} {shorten(target)} does not match any {wanted} in the document"
                 self.report(pointer, "ref-unresolved", message)
 
     def _check_deployments(self) -> None:
@@ -396,7 +397,7 @@ class RuleChecker:
             if version is None or model_id is None or version[0] is None:
                 continue
             if version[0] != model_id:
-                message = f"model_id {model_id!r} is not the model of version {version_id!r}, which is {version[0]!r}"
+                message = f"model_id {shorten(model_id)} is not the model of version {shorten(version_id)}, which is {shorten(version[0])}"
                 self.report(f"{pointer}/model_id", "deployment-model-mismatch", message)
 
     def _check_production_versions(self) -> None:
@@ -407,7 +408,7 @@ class RuleChecker:
         }
         for version_id, (_, stage, pointer) in self._versions.items():
             if stage == "Production" and version_id not in active:
-                message = f"version {version_id!r} is in Production but no Active deployment serves it"
+                message = f"version {shorten(version_id)} is in Production but no Active deployment serves it"
                 self.report(
                     f"{pointer}/version_stage",
                     "production-no-active-deployment",
@@ -422,13 +423,13 @@ class RuleChecker:
                 self.report(
                     f"{pointer}/deployment_status",
                     "active-deployment-no-api",
-                    f"deployment {deployment_id!r} is Active but has no model API",
+                    f"deployment {shorten(deployment_id)} is Active but has no model API",
                 )
             if not self._served.get("monitoring@" + deployment_id):
                 self.report(
                     f"{pointer}/deployment_status",
                     "active-deployment-no-monitoring",
-                    f"deployment {deployment_id!r} is Active but has no monitoring entry",
+                    f"deployment {shorten(deployment_id)} is Active but has no monitoring entry",
                 )
 
     def _check_parent_cycles(self) -> None:
@@ -447,12 +448,22 @@ class RuleChecker:
                 continue
             cycle = path[path.index(current) :]
             reported.update(cycle)
-            chain = " -> ".join(repr(run_id) for run_id in [*cycle, current])
+            chain = " -> ".join(shorten(run_id) for run_id in [*cycle, current])
             self.report(
                 self.index.parent_of(current)[1],
                 "run-parent-cycle",
                 f"parent runs form a cycle: {chain}",
             )
+
+
+_SCHEMA_MESSAGE_LENGTH = 120
+
+
+def _schema_problem(error: SchemaError) -> str:
+    """Return python-jsonschema's message, or a short one when it quotes a long value."""
+    if len(error.message) <= _SCHEMA_MESSAGE_LENGTH:
+        return error.message
+    return f"{shorten(error.instance)} fails the {error.validator!r} check"
 
 
 def _text(entity: dict, field_name: str) -> str | None:

@@ -78,12 +78,22 @@ def schema_findings(
     jsonschema-rs reported, plus the document's frame.
     """
     fast = _fast_validator_for(spec, uri)
-    if fast.is_valid(instance):
-        return []
+    try:
+        if fast.is_valid(instance):
+            return []
+    except UnicodeEncodeError:
+        # jsonschema-rs cannot take a string with a lone surrogate, which only
+        # Python data passed to validate() can hold; the readers reject it.
+        return _dedupe(_slow_findings(spec, uri, instance, name, base))
     if uri != spec.document_uri or not isinstance(instance, dict):
         return _dedupe(_slow_findings(spec, uri, instance, name, base))
 
-    failing, frame_fails = _failing_entities(spec, fast, instance)
+    try:
+        failing, frame_fails = _failing_entities(spec, fast, instance)
+    except ValueError:
+        # jsonschema-rs 0.61 raises "Recursion limit reached" when it turns an
+        # instance nested 256 levels or deeper into an error object.
+        return _dedupe(_slow_findings(spec, uri, instance, name, base))
     findings: list[Finding] = []
     if frame_fails:
         findings.extend(_slow_findings(spec, uri, _frame(instance), name, base))

@@ -16,7 +16,10 @@ _TIMESTAMP = re.compile(
     r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
     r"[Tt ](?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
     r"(?:\.(?P<fraction>\d+))?"
-    r"(?P<offset>[Zz]|[+-]\d{2}:\d{2})?$"
+    r"(?P<offset>[Zz]|[+-]\d{2}:\d{2})?\Z",
+    # Without ASCII, \d would also match digits such as the full-width ２.
+    # \Z, unlike $, does not match before a trailing newline.
+    re.ASCII,
 )
 
 

@@ -9,6 +9,7 @@ column only after all checks ran, and only for the pointers that failed.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Any
 from mlspec.errors import InputError, UsageError
 from mlspec.findings import RULES, Finding, Severity, sort_key
 from mlspec.reader import (
+    MAX_DEPTH,
     ParsedDocument,
+    check_depth,
     decode,
     iter_jsonl,
     open_lines,
@@ -28,8 +31,8 @@ from mlspec.reader import (
 )
 from mlspec.rule_index import SqliteIndex
 from mlspec.rules import RuleChecker, iter_document_entities
-from mlspec.schema_check import schema_findings
-from mlspec.spec import Spec, load_spec
+from mlspec.schema_check import schema_findings, shorten
+from mlspec.spec import Spec, escape_pointer, load_spec
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +101,126 @@ def validate(
     strict_ids = profile == "strict"
     if isinstance(source, (dict, list)):
         parsed = ParsedDocument(name or "<document>", source, None)
+        if not _plain_json(source):
+            parsed.findings = _in_memory_findings(parsed) or _too_deep(spec, parsed)
+        if parsed.findings:
+            return ValidationReport(
+                findings=parsed.findings, files=[parsed.name], unreadable=[parsed.name]
+            )
         report = _validate_parsed(spec, parsed, strict_ids)
     else:
         report = _validate_file(spec, source, name, strict_ids)
     report.findings = sorted(policy.apply(report.findings), key=sort_key)
     return report
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+_NON_FINITE_NAMES = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+_MAX_IN_MEMORY_FINDINGS = 100
+
+
+def _plain_json(document: Any) -> bool:
+    """Return whether ``document`` contains only JSON values, at most ``MAX_DEPTH`` deep.
+
+    Every document passed as Python data gets this fast walk, with exact
+    type checks and no pointers. Only when it fails do the slower walks
+    build findings.
+    """
+    stack = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        # Only dicts and lists go on the stack; ``validate`` passes no other root.
+        if type(value) is dict:
+            if not all(type(key) is str for key in value):
+                return False
+            children: Iterable[Any] = value.values()
+        else:
+            children = value
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                if depth >= MAX_DEPTH:
+                    return False
+                stack.append((child, depth + 1))
+            elif kind is float:
+                if not math.isfinite(child):
+                    return False
+            elif kind not in _PLAIN_SCALARS and kind is not str:
+                return False
+    return True
+
+
+_PLAIN_SCALARS = {int, bool, type(None)}
+
+
+def _too_deep(spec: Spec, parsed: ParsedDocument) -> list[Finding]:
+    """Report nesting beyond ``MAX_DEPTH`` in a document passed as Python data.
+
+    The rules name the free-form field that nests too deeply. For deep
+    values elsewhere, ``check_depth`` names the value at the limit. Either
+    way the document skips the schema pass, because python-jsonschema
+    recurses into it.
+    """
+    checker = RuleChecker(parsed.name)
+    for kind, entity, pointer, id_field in iter_document_entities(
+        spec, parsed.instance
+    ):
+        checker.add(kind, entity, pointer, id_field)
+    found = [
+        finding for finding in checker.findings if finding.rule == "parse-too-deep"
+    ]
+    if found:
+        return found
+    check_depth(parsed)
+    return parsed.findings
+
+
+def _in_memory_findings(parsed: ParsedDocument) -> list[Finding]:
+    """Report values that JSON cannot hold in a document passed as Python data.
+
+    The readers never build these, but a caller's dict may hold bytes,
+    tuples, keys that are not strings, or float NaN and infinities, which
+    the in-memory form writes as the strings "NaN", "Infinity" and
+    "-Infinity". The walk is iterative, stops after 100 findings and stops
+    below ``MAX_DEPTH``, so a container that contains itself ends it too:
+    ``check_depth`` then reports the nesting.
+    """
+    findings: list[Finding] = []
+    stack: list[tuple[Any, str, int]] = [(parsed.instance, "", 0)]
+    while stack and len(findings) < _MAX_IN_MEMORY_FINDINGS:
+        value, pointer, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            break
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    message = (
+                        f"key {shorten(key)} is not a string; JSON keys are strings"
+                    )
+                    findings.append(
+                        _record_finding(parsed.name, pointer, "schema-type", message)
+                    )
+                    continue
+                stack.append((item, f"{pointer}/{escape_pointer(key)}", depth + 1))
+        elif isinstance(value, list):
+            stack.extend(
+                (item, f"{pointer}/{index}", depth + 1)
+                for index, item in enumerate(value)
+            )
+        elif isinstance(value, float) and not math.isfinite(value):
+            name = _NON_FINITE_NAMES[str(value)]
+            message = (
+                f"float {value} is not JSON; the in-memory form writes it as {name!r}"
+            )
+            findings.append(
+                _record_finding(parsed.name, pointer, "number-not-finite", message)
+            )
+        elif not isinstance(value, _JSON_SCALARS):
+            message = f"{type(value).__name__} {shorten(value)} is not a JSON value"
+            findings.append(
+                _record_finding(parsed.name, pointer, "schema-type", message)
+            )
+    return findings
 
 
 def validate_paths(
@@ -268,7 +386,10 @@ def _validate_record(
         entity_kind = None
     if entity_kind is None:
         kinds = ", ".join(item.kind for item in spec.entities)
-        message = f"record kind {kind!r} is not one of: {kinds}"
+        if "kind" not in record.instance:
+            message = f"the record has no kind field; expected one of: {kinds}"
+            return [_record_finding(record.name, "", "jsonl-kind", message)]
+        message = f"record kind {shorten(kind)} is not one of: {kinds}"
         return [_record_finding(record.name, "/kind", "jsonl-kind", message)]
 
     found = schema_findings(spec, entity_kind.uri, entity, record.name)

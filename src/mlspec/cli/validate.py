@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from dataclasses import replace
 
 import click
 
@@ -11,6 +13,11 @@ from mlspec.output import FORMATS, render
 from mlspec.validator import PROFILES, ValidationReport, validate_paths
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+# A key or file name may contain control characters and bidirectional
+# overrides. Printed raw, they would split a finding over lines or restyle
+# the terminal.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _parse_severity(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
@@ -64,10 +71,32 @@ def validate_command(
     report = validate_paths(
         paths, severities=severities, strict=strict, profile=profile
     )
-    click.echo(render(report, output_format), nl=False)
+    shown = _printable_report(report) if output_format == "text" else report
+    click.echo(render(shown, output_format), nl=False)
     if output_format == "text":
         click.echo(_summary(report), err=True)
     sys.exit(exit_code(report))
+
+
+def _printable_report(report: ValidationReport) -> ValidationReport:
+    """Return a copy of ``report`` whose file names, pointers and messages print safely."""
+    findings = [
+        replace(
+            finding,
+            file=printable(finding.file),
+            pointer=printable(finding.pointer),
+            message=printable(finding.message),
+        )
+        for finding in report.findings
+    ]
+    return replace(report, findings=findings)
+
+
+def printable(line: str) -> str:
+    """Return ``line`` with control characters written as escapes such as ``\\n``."""
+    return _UNPRINTABLE.sub(
+        lambda match: match.group().encode("unicode_escape").decode("ascii"), line
+    )
 
 
 def exit_code(report: ValidationReport) -> int:
@@ -80,11 +109,19 @@ def exit_code(report: ValidationReport) -> int:
     return EXIT_VALID if report.valid else EXIT_INVALID
 
 
+def _checked(report: ValidationReport) -> list[str]:
+    """Return every input, once per time it was named, readable or not."""
+    return report.files + [
+        name for name in report.unreadable if name not in report.files
+    ]
+
+
 def _summary(report: ValidationReport) -> str:
     invalid = {finding.file for finding in report.errors}
-    files = len(report.files) or len(set(report.unreadable))
-    valid = max(files - len(invalid), 0)
+    checked = _checked(report)
+    failed = sum(1 for name in checked if name in invalid)
     return (
-        f"mlspec: checked {files} document(s): {valid} valid, {len(invalid)} invalid; "
+        f"mlspec: checked {len(checked)} document(s): {len(checked) - failed} valid, "
+        f"{failed} invalid; "
         f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
     )
