@@ -44,13 +44,14 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from mlspec.cli import compare, compat, db, generate, validate
+    from mlspec.cli import compare, compat, db, generate, mlflow, validate
 
     main.add_command(validate.validate_command)
     main.add_command(generate.generate_command)
     main.add_command(generate.check_command)
     main.add_command(compare.compare_command)
     main.add_command(db.db_command)
+    main.add_command(mlflow.mlflow_group)
     compat.register(main)
 
 
