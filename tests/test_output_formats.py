@@ -94,12 +94,16 @@ def test_json_counts_unreadable_inputs(tmp_path):
 
     output = json.loads(result.stdout)
     assert output["summary"]["documents"] == 2
-    assert {"file": str(tmp_path / "absent.yaml"), "valid": False} in output["documents"]
+    assert {"file": str(tmp_path / "absent.yaml"), "valid": False} in output[
+        "documents"
+    ]
 
 
 def test_github_escapes_control_characters(tmp_path):
     path = tmp_path / "ctrl.yaml"
-    path.write_text(VALID.read_text().replace("run_name: RandomForest_v1", 'run_name: "a\\u202eb"'))
+    path.write_text(
+        VALID.read_text().replace("run_name: RandomForest_v1", 'run_name: "a\\u202eb"')
+    )
 
     output = run("github", path).stdout
 

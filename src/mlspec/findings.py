@@ -140,6 +140,34 @@ RULES: dict[str, Rule] = _catalogue(
         E,
         "An id that breaks the strict prefixed pattern (opt-in profile).",
     ),
+    # MLflow's limits, checked by mlspec mlflow export before anything is written.
+    Rule(
+        "mlflow-key-invalid",
+        E,
+        "A key that MLflow rejects: too long or with a character it does not allow.",
+    ),
+    Rule(
+        "mlflow-value-too-long",
+        E,
+        "A value longer than MLflow or its SQL columns allow.",
+    ),
+    Rule("mlflow-name-invalid", E, "A registered model name that MLflow rejects."),
+    Rule(
+        "mlflow-alias-reserved",
+        E,
+        "An alias that MLflow reserves: latest or v<number>.",
+    ),
+    Rule("mlflow-alias-invalid", E, "An alias with characters MLflow does not allow."),
+    Rule(
+        "mlflow-parent-missing",
+        E,
+        "A parent_run_id that is not a run of the exported document.",
+    ),
+    Rule(
+        "mlflow-parent-cycle",
+        E,
+        "Parent links that MLflow cannot create because they form a cycle.",
+    ),
 )
 
 BUSINESS_RULES = tuple(code for code, rule in RULES.items() if rule.configurable)

@@ -23,7 +23,7 @@ _KEY_CHARACTERS = re.compile(r"^[/\w.\- :]*$")
 _ALIAS_CHARACTERS = re.compile(r"^[\w\-]*$")
 _VERSION_ALIAS = re.compile(r"^[vV]\d+$")
 
-# Rule codes of the MLflow checks. They are listed in docs/mlflow.md.
+# Rule codes of the MLflow checks, listed in mlspec.findings.RULES and docs/rules.md.
 RULE_KEY = "mlflow-key-invalid"
 RULE_LENGTH = "mlflow-value-too-long"
 RULE_NAME = "mlflow-name-invalid"
