@@ -23,9 +23,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from synth import write  # noqa: E402
+
 import mlspec  # noqa: E402
 from mlspec.spec import load_spec  # noqa: E402
-from synth import write  # noqa: E402
 
 
 def median_seconds(action, repeat: int) -> float:
