@@ -87,7 +87,7 @@ def test_impossible_timestamps_are_errors(value):
     "value",
     [
         "0001-01-01T00:00:00Z",
-        "9999-12-31T23:59:59-01:00",
+        "9999-12-31T23:59:59+01:00",
         "2016-12-31T23:59:60Z",
         "2024-02-29T12:00:00.123456+05:30",
     ],
@@ -299,3 +299,37 @@ def test_example_passes_strict_profile():
 def test_unknown_profile_is_a_usage_error():
     with pytest.raises(mlspec.UsageError):
         mlspec.validate(EXAMPLE, profile="lenient")
+
+
+def test_every_missing_required_field_is_reported():
+    doc = document()
+    experiment = doc["experiment_management"]["experiments"][0]
+    del experiment["created_by"], experiment["created_at"]
+
+    report = mlspec.validate(doc)
+
+    messages = sorted(finding.message for finding in report.findings)
+    assert rules(report) == ["schema-required", "schema-required"]
+    assert "'created_at' is required but missing" in messages
+    assert "'created_by' is required but missing" in messages
+
+
+def test_year_zero_is_reported_once():
+    doc = document()
+    doc["model_serving"]["model_deployments"][0]["deployment_date"] = "0000-01-01T00:00:00Z"
+
+    assert rules(mlspec.validate(doc)) == ["timestamp-invalid"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-01:00", "2024-01-01T00:00:00+16:00", "2024-01-01T00:00:00-23:59"],
+)
+def test_timestamps_beyond_storable_range_are_errors(value):
+    doc = document()
+    doc["model_serving"]["model_deployments"][0]["deployment_date"] = value
+
+    report = mlspec.validate(doc)
+
+    assert rules(report) == ["timestamp-invalid"]
+    assert "year 0000" not in report.findings[0].message

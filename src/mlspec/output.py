@@ -32,7 +32,7 @@ def render(report: ValidationReport, output_format: str) -> str:
 
 
 def to_text(report: ValidationReport) -> str:
-    """One line per finding: ``file:line:col: pointer: message [rule]``."""
+    """Return one line per finding: ``file:line:col: pointer: message [rule]``."""
     return "".join(finding.format_text() + "\n" for finding in report.findings)
 
 
@@ -54,7 +54,7 @@ def to_json(report: ValidationReport) -> str:
 
 
 def to_sarif(report: ValidationReport) -> str:
-    """A SARIF 2.1.0 log with one run, every rule code as a reporting descriptor."""
+    """Return a SARIF 2.1.0 log with one run and every rule code as a reporting descriptor."""
     codes = list(RULES)
     rules = [
         {
@@ -117,7 +117,7 @@ def _sarif_level(severity: Severity) -> str:
 
 
 def _uri(name: str) -> str:
-    """A relative URI for files under the working directory, else the path as a URI."""
+    """Return a relative URI for files under the working directory, else the path as a URI."""
     if name.startswith("<"):
         return name.strip("<>")
     path = Path(name)

@@ -35,7 +35,7 @@ MAX_DEPTH = 500
 """Deepest nesting of arrays and objects a document may have."""
 
 MAX_ALIAS_NODES = 1_000_000
-"""Most values that YAML aliases may add by repeating anchored content."""
+"""Maximum number of values that YAML aliases may add by repeating anchored content."""
 
 NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -51,7 +51,7 @@ _SUFFIXES: dict[str, Format] = {
 
 
 class DocumentError(MlspecError):
-    """Raised when a document cannot be read; ``findings`` says why and where."""
+    """Raised when a document cannot be read; ``findings`` lists why and where."""
 
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -719,7 +719,7 @@ def _report_structure(document: ParsedDocument, too_deep: bool) -> None:
             message = f"nesting is deeper than {MAX_DEPTH} levels"
             return _report(document, pointer, "parse-too-deep", message)
         if isinstance(value, str) and has_lone_surrogate(value):
-            message = "a string holds a lone UTF-16 surrogate escape, which is not Unicode text"
+            message = "a string contains a lone UTF-16 surrogate escape, which is not Unicode text"
             return _report(document, pointer, "parse-encoding", message)
         if isinstance(value, dict):
             for key, item in value.items():
@@ -728,7 +728,7 @@ def _report_structure(document: ParsedDocument, too_deep: bool) -> None:
                     # surrogate cannot be printed or encoded as UTF-8.
                     shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
                     child = f"{pointer}/{escape_pointer(shown)}"
-                    message = "a key holds a lone UTF-16 surrogate escape, which is not Unicode text"
+                    message = "a key contains a lone UTF-16 surrogate escape, which is not Unicode text"
                     return _report(document, child, "parse-encoding", message)
                 child = f"{pointer}/{escape_pointer(key)}"
                 stack.append((item, depth + 1, child))
@@ -844,7 +844,7 @@ def read_document(source: str | Path) -> Any:
     fmt = suffix_format(source) or sniff_format(text)
     if fmt == "jsonl":
         raise InputError(
-            f"{name}: a JSON Lines file holds records, not one document; use iter_records"
+            f"{name}: a JSON Lines file contains records, not one document; use iter_records"
         )
     document = parse_text(name, text, fmt)
     errors = [

@@ -24,7 +24,7 @@ from mlspec.spec import Spec, escape_pointer, join_pointer
 from mlspec.timestamps import TimestampError, parse_timestamp
 
 MAX_SHOWN = 80
-"""Longest value, in characters, that a message quotes before cutting it short."""
+"""Maximum length, in characters, of a value quoted in a message before it is cut short."""
 
 
 class NaiveTimestamp(TimestampError):
@@ -132,11 +132,13 @@ def _frame(document: dict) -> dict:
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str]] = set()
+    """Drop repeats, such as year 0000 failing both the pattern and the format."""
+    seen: set[tuple[str, str, str]] = set()
     unique = []
     for finding in findings:
-        if (finding.pointer, finding.rule) not in seen:
-            seen.add((finding.pointer, finding.rule))
+        key = (finding.pointer, finding.rule, finding.message)
+        if key not in seen:
+            seen.add(key)
             unique.append(finding)
     return unique
 
@@ -235,9 +237,7 @@ def _describe(error: ValidationError, pointer: str) -> list[tuple[str, str, str,
         message = f"{shorten(value)} has no UTC offset; it is read as UTC"
         return [(pointer, "timestamp-naive", message, False)]
     if keyword == "pattern" and error.schema.get("format") == "date-time":
-        message = (
-            f"{shorten(value)} is not an RFC 3339 date-time: year 0000 does not exist"
-        )
+        message = f"{shorten(value)} is not an RFC 3339 date-time: {_timestamp_problem(value)}"
         return [(pointer, "timestamp-invalid", message, False)]
     if keyword == "format":
         message = f"{shorten(value)} is not an RFC 3339 date-time: {error.cause}"
@@ -273,6 +273,14 @@ def _describe(error: ValidationError, pointer: str) -> list[tuple[str, str, str,
         )
         return [(pointer, "spec-version-unknown", message, False)]
     return [(pointer, *_describe_value(keyword, expected, value), False)]
+
+
+def _timestamp_problem(value: Any) -> str:
+    try:
+        parse_timestamp(value)
+    except TimestampError as error:
+        return str(error)
+    return "it is outside the range mlspec can store"
 
 
 def _describe_type(

@@ -60,6 +60,7 @@ def parse_timestamp(text: str) -> Timestamp:
         raise TimestampError(f"second {second} is not valid here")
 
     offset_minutes = _offset_minutes(match["offset"])
+    _check_utc_range(year, month, day, offset_minutes)
     fraction = (match["fraction"] or "").ljust(6, "0")[:6]
     days = _days_from_civil(year, month, day)
     seconds = days * 86400 + hour * 3600 + minute * 60 + second
@@ -72,10 +73,28 @@ def _offset_minutes(offset: str | None) -> int:
     if offset is None or offset in ("Z", "z"):
         return 0
     hours, minutes = int(offset[1:3]), int(offset[4:6])
-    if hours > 23 or minutes > 59:
-        raise TimestampError(f"offset {offset} is out of range")
+    if hours > 15 or minutes > 59:
+        raise TimestampError(
+            f"offset {offset} is out of range: PostgreSQL stores offsets up to ±15:59"
+        )
     sign = -1 if offset[0] == "-" else 1
     return sign * (hours * 60 + minutes)
+
+
+def _check_utc_range(year: int, month: int, day: int, offset_minutes: int) -> None:
+    """Keep the instant within years 1 to 9999 in UTC, which Python's datetime can hold.
+
+    The check is by date, not by the exact instant, so that the spec's
+    ``pattern`` (which jsonschema-rs checks) can express the same rule.
+    """
+    if (year, month, day) == (1, 1, 1) and offset_minutes > 0:
+        raise TimestampError(
+            "0001-01-01 with a positive offset can fall before year 1 in UTC"
+        )
+    if (year, month, day) == (9999, 12, 31) and offset_minutes < 0:
+        raise TimestampError(
+            "9999-12-31 with a negative offset can fall after year 9999 in UTC"
+        )
 
 
 def _days_from_civil(year: int, month: int, day: int) -> int:
