@@ -36,7 +36,8 @@ def scrub(text: str, dsn: str) -> str:
     try:
         password = conninfo.conninfo_to_dict(dsn).get("password")
     except psycopg.ProgrammingError:
-        return text
+        # libpq quotes the unparsed text in its message, password included.
+        return "the DSN is not a valid libpq connection string or URI"
     return text.replace(str(password), MASK) if password else text
 
 
