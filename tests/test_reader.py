@@ -180,3 +180,26 @@ def test_read_document_raises_document_error(tmp_path):
 def test_directory_as_file_is_an_input_error(tmp_path):
     with pytest.raises(mlspec.InputError):
         mlspec.validate(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("012", 12),
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("1e-5", 1e-05),
+        ("yes", "yes"),
+        ("NO", "NO"),
+        ("12:30", "12:30"),
+        ("2024-01-15", "2024-01-15"),
+        ("~", None),
+        ("True", True),
+        ("'true'", "true"),
+        ("-.inf", "-Infinity"),
+    ],
+)
+def test_yaml_plain_scalars_follow_yaml_1_2_core(text, value):
+    parsed = parse_yaml("s.yaml", f"a: {text}\n")
+
+    assert parsed.instance == {"a": value}

@@ -595,9 +595,7 @@ class _YamlBuilder:
 
     def _scalar(self, event, pointer: str) -> Any:
         if event.tag in (None, "!"):
-            tag = _SCALAR_CONSTRUCTOR.resolve(
-                yaml.ScalarNode, event.value, event.implicit
-            )
+            tag = _resolve_core(event.value) if event.implicit[0] else _STR
         else:
             tag = event.tag
         self._check_tag(tag, event, tag)
@@ -620,11 +618,8 @@ class _YamlBuilder:
         Only the ``.inf`` and ``.nan`` spellings may build a non-finite
         value: ``1.0e+400`` would otherwise turn into Infinity silently.
         """
-        node = yaml.ScalarNode(
-            tag, event.value, event.start_mark, event.end_mark, event.style
-        )
         try:
-            value = yaml.SafeLoader.yaml_constructors[tag](_SCALAR_CONSTRUCTOR, node)
+            value = _construct_number(event.value, tag)
         except ValueError:
             # int() rejects decimal strings of more than 4300 digits.
             value = math.inf
@@ -654,6 +649,46 @@ class _YamlBuilder:
 
 
 _SCALAR_CONSTRUCTOR = yaml.SafeLoader("")
+
+# Plain scalars are resolved by the YAML 1.2 core schema, not PyYAML's YAML 1.1
+# rules, under which `yes` is true, `012` is octal 10, `12:30` is the integer 750
+# and `1e-5` is a string.
+_STR = "tag:yaml.org,2002:str"
+_CORE_SCALARS = (
+    ("tag:yaml.org,2002:null", re.compile(r"~|null|Null|NULL|")),
+    ("tag:yaml.org,2002:bool", re.compile(r"true|True|TRUE|false|False|FALSE")),
+    ("tag:yaml.org,2002:int", re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")),
+    (
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+        ),
+    ),
+)
+
+
+def _resolve_core(value: str) -> str:
+    """Return the tag of a plain scalar under the YAML 1.2 core schema."""
+    for tag, pattern in _CORE_SCALARS:
+        if pattern.fullmatch(value):
+            return tag
+    return _STR
+
+
+def _construct_number(value: str, tag: str) -> int | float:
+    if tag == "tag:yaml.org,2002:int":
+        if value.startswith("0o"):
+            return int(value[2:], 8)
+        if value.startswith("0x"):
+            return int(value[2:], 16)
+        return int(value, 10)
+    lowered = value.lower()
+    if lowered.lstrip("+-") == ".inf":
+        return -math.inf if lowered.startswith("-") else math.inf
+    if lowered == ".nan":
+        return math.nan
+    return float(value)
 
 
 def _beyond_double(value: int | float) -> bool:
