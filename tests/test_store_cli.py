@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -151,3 +152,28 @@ def test_monitor_command(pg_dsn, window):
     # Predictions at 09:30, 09:40 and 09:50; a 30-minute window ending 10:00 excludes 09:30.
     expected_count = 2 if window == "30m" else 3
     assert metrics["prediction_count"] == expected_count
+
+
+def test_load_validates_every_file_before_storing(pg_dsn, tmp_path):
+    invalid = tmp_path / "bad.json"
+    invalid.write_text('{"spec_version": "1.0", "experiment_management": {"runs": "x"}}')
+
+    result = _invoke("load", str(EXAMPLES / "churn.yaml"), str(invalid), dsn=pg_dsn)
+
+    assert result.exit_code == 1
+    assert "nothing was loaded" in result.stderr
+    with psycopg.connect(pg_dsn) as conn:
+        count = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'run_metadata'"
+        ).fetchone()[0]
+    assert count == 0
+
+
+def test_load_of_unparseable_file_exits_two(pg_dsn, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"a": NaN}')
+
+    result = _invoke("load", str(broken), dsn=pg_dsn)
+
+    assert result.exit_code == 2
+    assert "[parse-non-finite]" in result.stderr

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ import psycopg
 from psycopg import sql
 
 from mlspec import store
+from mlspec.cli.validate import exit_code
 from mlspec.store import server
+from mlspec.validator import expand_paths, validate_paths
 
 DEFAULT_DATA_DIR = Path(".mlspec") / "postgres"
 EMBEDDED_DATABASE = "mlspec"
@@ -97,17 +100,27 @@ def init_command(ctx: click.Context) -> None:
 def load_command(
     ctx: click.Context, paths: Sequence[Path], init: bool, progress: bool | None
 ) -> None:
-    """Validate documents (JSON, YAML or JSON Lines) and store each in one transaction."""
+    """Validate documents (JSON, YAML or JSON Lines) and store each in one transaction.
+
+    Every file is validated before the first is stored, so an invalid file
+    stores nothing at all. Exits 1 when a document is invalid and 2 when a
+    file cannot be read or parsed, as mlspec validate does.
+    """
+    report = validate_paths(paths)
+    for finding in report.findings:
+        click.echo(finding.format_text(), err=True)
+    if not report.valid:
+        invalid = sorted({finding.file for finding in report.errors})
+        click.echo(
+            f"mlspec: nothing was loaded: {', '.join(invalid)} invalid", err=True
+        )
+        sys.exit(exit_code(report))
+
     with store.connect(_resolve_dsn(ctx)) as conn:
         if init:
             store.init(conn)
-        for path in paths:
-            try:
-                summary = store.load(conn, path, progress=progress)
-            except store.DocumentRejected as error:
-                for finding in error.findings:
-                    click.echo(finding.format_text(), err=True)
-                raise
+        for path in expand_paths(paths):
+            summary = store.load(conn, path, progress=progress, already_validated=True)
             _echo_summary(summary)
 
 
