@@ -108,3 +108,16 @@ def test_github_escapes_control_characters(tmp_path):
     output = run("github", path).stdout
 
     assert "\u202e" not in output
+
+
+def test_sarif_uri_is_percent_encoded(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "a dir" / "b,c%.yaml"
+    path.parent.mkdir()
+    path.write_text(INVALID.read_text())
+
+    data = json.loads(run("sarif", "a dir/b,c%.yaml").stdout)
+
+    location = data["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "a%20dir/b%2Cc%25.yaml"
+    assert data["runs"][0]["columnKind"] == "unicodeCodePoints"

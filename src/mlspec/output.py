@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from urllib.parse import quote
 
 from mlspec import __version__
 from mlspec.findings import RULES, Finding, Severity
@@ -82,6 +83,8 @@ def to_sarif(report: ValidationReport) -> str:
                     }
                 },
                 "results": results,
+                # Columns count Unicode code points, as Python strings do.
+                "columnKind": "unicodeCodePoints",
             }
         ],
     }
@@ -122,7 +125,7 @@ def _uri(name: str) -> str:
         return name.strip("<>")
     path = Path(name)
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return quote(path.resolve().relative_to(Path.cwd().resolve()).as_posix())
     except ValueError:
         return path.resolve().as_uri()
 
