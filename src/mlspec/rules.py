@@ -121,7 +121,9 @@ class RuleChecker:
             return
         first = self.index.add_id(kind + scope, entity_id, pointer)
         if first is not None:
-            message = f"{kind} id {shorten(entity_id)} is already used at {first}"
+            message = (
+                f"{kind} id {shorten(entity_id)} is already used at {_where(first)}"
+            )
             self.report(pointer, "id-duplicate", message)
 
     def _ref(
@@ -264,7 +266,7 @@ class RuleChecker:
         ):
             first = self._version_numbers.setdefault((model_id, number), pointer)
             if first != pointer:
-                message = f"model {shorten(model_id)} already has version_number {number} at {first}"
+                message = f"model {shorten(model_id)} already has version_number {number} at {_where(first)}"
                 self.report(
                     f"{pointer}/version_number", "version-number-duplicate", message
                 )
@@ -272,7 +274,7 @@ class RuleChecker:
             if model_id is not None and isinstance(alias, str):
                 first = self._aliases.setdefault((model_id, alias), pointer)
                 if first != pointer:
-                    message = f"alias {shorten(alias)} of model {shorten(model_id)} is already on the version at {first}"
+                    message = f"alias {shorten(alias)} of model {shorten(model_id)} is already on the version at {_where(first)}"
                     self.report(
                         f"{pointer}/aliases/{index}", "alias-duplicate", message
                     )
@@ -464,6 +466,14 @@ def _schema_problem(error: SchemaError) -> str:
     if len(error.message) <= _SCHEMA_MESSAGE_LENGTH:
         return error.message
     return f"{shorten(error.instance)} fails the {error.validator!r} check"
+
+
+def _where(pointer: str) -> str:
+    """Name a location for a message: ``line N`` for a JSON Lines record, else the pointer."""
+    at, _, rest = pointer.partition("/")
+    if at.startswith("@") and at[1:].isdigit():
+        return f"line {at[1:]}" + (f" (/{rest})" if rest else "")
+    return pointer
 
 
 def _text(entity: dict, field_name: str) -> str | None:
