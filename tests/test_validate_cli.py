@@ -177,3 +177,12 @@ def test_jsonl_forward_reference_and_cycle(tmp_path):
 
 def run_cli_lines(path):
     return run(path).stdout.splitlines()
+
+
+def test_stdin_jsonl_with_a_bad_line():
+    good = '{"kind": "experiment", "experiment_id": "E1", "experiment_name": "n", "created_by": "u", "created_at": "2024-01-01T00:00:00Z"}\n'
+
+    result = run("-", input=good + '{"kind": "run", bad\n')
+
+    assert result.exit_code == 2
+    assert result.stdout.startswith("<stdin>:2:")

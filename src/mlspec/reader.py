@@ -854,16 +854,18 @@ def sniff_format(text: str) -> Format:
     stripped = text.lstrip()
     if not stripped.startswith(("{", "[")):
         return "yaml"
-    lines = [line for line in stripped.splitlines() if line.strip()]
-    if len(lines) > 1 and all(
-        line.lstrip().startswith("{") and line.rstrip().endswith("}") for line in lines
-    ):
-        try:
-            json.loads(lines[0])
-            return "jsonl"
-        except json.JSONDecodeError:
-            return "json"
-    return "json"
+    first_line = stripped.split("\n", 1)[0]
+    if first_line == stripped:
+        return "json"
+    try:
+        json.loads(stripped)
+        return "json"
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    try:
+        return "jsonl" if isinstance(json.loads(first_line), dict) else "json"
+    except (json.JSONDecodeError, RecursionError):
+        return "json"
 
 
 def read_document(source: str | Path) -> Any:
