@@ -156,7 +156,9 @@ def test_monitor_command(pg_dsn, window):
 
 def test_load_validates_every_file_before_storing(pg_dsn, tmp_path):
     invalid = tmp_path / "bad.json"
-    invalid.write_text('{"spec_version": "1.0", "experiment_management": {"runs": "x"}}')
+    invalid.write_text(
+        '{"spec_version": "1.0", "experiment_management": {"runs": "x"}}'
+    )
 
     result = _invoke("load", str(EXAMPLES / "churn.yaml"), str(invalid), dsn=pg_dsn)
 
@@ -177,3 +179,33 @@ def test_load_of_unparseable_file_exits_two(pg_dsn, tmp_path):
 
     assert result.exit_code == 2
     assert "[parse-non-finite]" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--window", "banana"],
+        ["--window", "-1h"],
+        ["--window", "0m"],
+        ["--as-of", "2024-02-30T00:00:00Z"],
+    ],
+)
+def test_monitor_rejects_bad_window_and_time(pg_dsn, args):
+    _invoke("load", str(EXAMPLES / "churn.yaml"), dsn=pg_dsn)
+
+    result = _invoke("monitor", "DEP-20240116090000", *args, dsn=pg_dsn)
+
+    assert result.exit_code == 2
+    assert "invalid" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["monitor", "DEP-NOPE"], ["report", "health", "DEP-NOPE"]]
+)
+def test_unknown_deployment_is_reported(pg_dsn, command):
+    _invoke("load", str(EXAMPLES / "churn.yaml"), dsn=pg_dsn)
+
+    result = _invoke(*command, dsn=pg_dsn)
+
+    assert result.exit_code == 1
+    assert "deployment 'DEP-NOPE' not found" in result.stderr

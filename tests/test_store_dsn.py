@@ -27,7 +27,9 @@ def test_unparseable_dsn_hides_password(dsn):
 
 
 def test_cli_unparseable_dsn_hides_password():
-    result = CliRunner().invoke(main, ["db", "--dsn", f"postgresql://u:{SECRET}@[/x", "init"])
+    result = CliRunner().invoke(
+        main, ["db", "--dsn", f"postgresql://u:{SECRET}@[/x", "init"]
+    )
 
     assert result.exit_code != 0
     assert SECRET not in result.output

@@ -210,17 +210,16 @@ def test_monitor_unknown_deployment(store_conn, example_document):
     store.load(store_conn, example_document)
     with pytest.raises(StoreError) as caught:
         store.monitor(store_conn, "DEP-MISSING", "1h")
-    assert "monitor_create_entry failed" in str(caught.value)
-    assert "DEP-MISSING" in str(caught.value)
+    assert "deployment 'DEP-MISSING' not found" in str(caught.value)
     count = store_conn.execute("SELECT count(*) FROM model_monitoring").fetchone()[0]
     assert count == 1
 
 
 def test_health_rejects_bad_window(store_conn, example_document):
     store.load(store_conn, example_document)
-    with pytest.raises(StoreError) as caught:
+    with pytest.raises(UsageError) as caught:
         store.report(store_conn, "health", deployment_id=DEPLOYMENT, window="soon")
-    assert "report_health failed" in str(caught.value)
+    assert "invalid window 'soon'" in str(caught.value)
 
 
 def test_reports_keep_non_finite_metrics(store_conn, example_document):

@@ -316,14 +316,21 @@ def test_every_missing_required_field_is_reported():
 
 def test_year_zero_is_reported_once():
     doc = document()
-    doc["model_serving"]["model_deployments"][0]["deployment_date"] = "0000-01-01T00:00:00Z"
+    doc["model_serving"]["model_deployments"][0]["deployment_date"] = (
+        "0000-01-01T00:00:00Z"
+    )
 
     assert rules(mlspec.validate(doc)) == ["timestamp-invalid"]
 
 
 @pytest.mark.parametrize(
     "value",
-    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-01:00", "2024-01-01T00:00:00+16:00", "2024-01-01T00:00:00-23:59"],
+    [
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:00:00-01:00",
+        "2024-01-01T00:00:00+16:00",
+        "2024-01-01T00:00:00-23:59",
+    ],
 )
 def test_timestamps_beyond_storable_range_are_errors(value):
     doc = document()

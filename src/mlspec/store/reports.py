@@ -13,6 +13,7 @@ from psycopg.rows import dict_row
 
 from mlspec.errors import UsageError
 from mlspec.store.connection import StoreError, statements
+from mlspec.timestamps import TimestampError, parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ REPORTS: dict[str, tuple[str, dict[str, Any]]] = {
     "compare": ("report_run_comparison", {"run_ids": None}),
 }
 _SHORT_WINDOW = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_LONG_WINDOW = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(seconds?|minutes?|hours?|days?|weeks?)\s*$", re.IGNORECASE
+)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -44,11 +48,35 @@ class MonitorResult:
 
 
 def normalize_window(window: str) -> str:
-    """Turn ``30m``, ``1h``, ``2d`` into PostgreSQL interval text; pass other text through."""
-    match = _SHORT_WINDOW.match(window)
-    if match:
-        return f"{match[1]} {_UNITS[match[2]]}"
-    return window
+    """Turn ``30m``, ``1h``, ``2d`` or ``90 minutes`` into PostgreSQL interval text.
+
+    Raises ``UsageError`` for anything else, and for a window of zero length.
+    """
+    match = _SHORT_WINDOW.match(window) or _LONG_WINDOW.match(window)
+    if match is None or float(match[1]) <= 0:
+        raise UsageError(
+            f"invalid window {window!r}: use a positive length such as 30m, 1h, 2d or '90 minutes'"
+        )
+    unit = _UNITS.get(match[2], match[2].rstrip("s") + "s")
+    return f"{match[1]} {unit}"
+
+
+def _check_as_of(as_of: Any) -> None:
+    if isinstance(as_of, str):
+        try:
+            parse_timestamp(as_of)
+        except TimestampError as error:
+            raise UsageError(f"invalid --as-of {as_of!r}: {error}") from None
+
+
+def _require_deployment(conn: psycopg.Connection, deployment_id: str) -> None:
+    row = conn.execute(
+        "SELECT 1 FROM model_deployments WHERE deployment_id = %s", (deployment_id,)
+    ).fetchone()
+    if row is None:
+        raise StoreError(
+            f"deployment {deployment_id!r} not found; load a document that contains it first"
+        )
 
 
 def report(conn: psycopg.Connection, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -76,6 +104,9 @@ def report(conn: psycopg.Connection, name: str, **params: Any) -> list[dict[str,
         raise UsageError(f"report {key} needs {', '.join(missing)}")
     if "window" in values:
         values["window"] = normalize_window(values["window"])
+    _check_as_of(values.get("as_of"))
+    if key == "health":
+        _require_deployment(conn, values["deployment_id"])
     if "run_ids" in values:
         values["run_ids"] = list(values["run_ids"])
     with conn.transaction():
@@ -99,6 +130,8 @@ def monitor(
         "window": normalize_window(window),
         "as_of": as_of,
     }
+    _check_as_of(as_of)
+    _require_deployment(conn, deployment_id)
     with conn.transaction():
         _use_utc(conn)
         found = _fetch(conn, "monitor_find_entry", params)
