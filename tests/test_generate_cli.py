@@ -276,9 +276,8 @@ def test_invalid_model_api_names_document(tmp_path):
     result = run("generate", "--out", tmp_path / "out", "--document", document)
 
     assert result.exit_code == 1
-    assert "bad.yaml#/model_serving/model_apis/0/api_method: invalid model API" in (
-        result.stderr
-    )
+    assert "/model_serving/model_apis/0/api_method: 'PUT' is not one of" in result.stderr
+    assert "[schema-enum]" in result.stderr
 
 
 def test_pre_commit_hooks_run_mlspec_commands(monkeypatch):
@@ -292,3 +291,18 @@ def test_pre_commit_hooks_run_mlspec_commands(monkeypatch):
     assert hooks["mlspec-check"]["pass_filenames"] is False
     assert check.exit_code == 0, check.output
     assert validate.exit_code == 0, validate.output
+
+
+def test_generate_rejects_an_invalid_document(tmp_path):
+    import yaml
+
+    document = yaml.safe_load((ROOT / "examples" / "churn.yaml").read_text())
+    document["model_serving"]["model_apis"][0]["response_schema"] = {"type": "bogus"}
+    path = tmp_path / "apis.yaml"
+    path.write_text(yaml.safe_dump(document))
+
+    result = CliRunner().invoke(main, ["generate", "--out", str(tmp_path / "out"), "--document", str(path)])
+
+    assert result.exit_code == 1
+    assert "api-schema-invalid" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -230,14 +230,21 @@ def is_generated(path: Path) -> bool:
 
 
 def load_document(path: Path) -> DocumentInput:
-    """Read a document for ``--document`` into its canonical in-memory form."""
-    from mlspec import read_document
+    """Read and validate a document for ``--document``.
+
+    An invalid document raises ``DocumentError``, because its model APIs
+    could carry request or response schemas that are not JSON Schema.
+    """
+    from mlspec import DocumentError, read_document, validate
 
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise UsageError(f"{path}: cannot read document: {error.strerror}") from error
     content = read_document(path)
+    errors = validate(path).errors
+    if errors:
+        raise DocumentError(errors)
     if not isinstance(content, dict):
         raise UsageError(f"{path}: a document must be a mapping at the top level")
     return DocumentInput(path.name, hashlib.sha256(raw).hexdigest(), content)
