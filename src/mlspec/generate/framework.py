@@ -242,9 +242,9 @@ def load_document(path: Path) -> DocumentInput:
     except OSError as error:
         raise UsageError(f"{path}: cannot read document: {error.strerror}") from error
     content = read_document(path)
+    if not isinstance(content, dict):
+        raise UsageError(f"{path}: a document must be a mapping at the top level")
     errors = validate(path).errors
     if errors:
         raise DocumentError(errors)
-    if not isinstance(content, dict):
-        raise UsageError(f"{path}: a document must be a mapping at the top level")
     return DocumentInput(path.name, hashlib.sha256(raw).hexdigest(), content)
