@@ -1,0 +1,411 @@
+"""Store faults against a real PostgreSQL 15: a stopped server, timeouts, limits.
+
+Each test checks three things: the error is one clear line (or one
+``StoreError``), the command returns instead of hanging, and the store contains
+none of the rows of the failed load. Tests that stop the server use a
+throwaway server of their own, so the session's server keeps running.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from mlspec import store
+from mlspec.store import connection, server
+from mlspec.store.connection import StoreError
+
+ROOT = Path(__file__).resolve().parents[1]
+PAUSE_LOCK_KEY = 4242
+# A command that returns within this many seconds did not hang.
+RETURN_LIMIT_SECONDS = 20
+
+
+def _load_synth() -> Any:
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+synth = _load_synth()
+
+
+@pytest.fixture(scope="module")
+def throwaway_data_dir() -> Iterator[Path]:
+    """Data folder of a server that tests may stop; each test starts it again."""
+    folder = Path(tempfile.mkdtemp(prefix="mlspec-faults-"))
+    # The postgres user must be able to enter the folder when the tests run as root.
+    folder.chmod(0o711)
+    data_dir = folder / "data"
+    server.start(data_dir, durable=False)
+    try:
+        yield data_dir
+    finally:
+        server.stop(data_dir, mode="immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def throwaway_dsn(throwaway_data_dir: Path) -> str:
+    """DSN of a new database on the throwaway server, which is started if it is down."""
+    started = server.start(throwaway_data_dir, durable=False)
+    name = f"faults_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(started.dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return psycopg.conninfo.make_conninfo(started.dsn, dbname=name)
+
+
+def _run_cli(
+    *args: str, timeout: float = RETURN_LIMIT_SECONDS
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mlspec", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_cli_env(),
+        check=False,
+    )
+
+
+def _cli_env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env.pop("MLSPEC_DSN", None)
+    env["PYTHONPATH"] = str(ROOT / "src")
+    return env
+
+
+def _assert_one_line_error(
+    result: subprocess.CompletedProcess, *fragments: str
+) -> None:
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("mlspec: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def _row_counts(dsn: str) -> dict[str, int]:
+    """Return the row count of every mlspec table that has rows."""
+    from mlspec.store.load import store_tables
+
+    counts = {}
+    with psycopg.connect(dsn) as conn:
+        for table in store_tables():
+            query = sql.SQL("SELECT count(*) FROM {}").format(
+                sql.Identifier(table.name)
+            )
+            count = conn.execute(query).fetchone()[0]
+            if count:
+                counts[table.name] = count
+    return counts
+
+
+def _public_tables(dsn: str) -> list[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _set_database(dsn: str, setting: str, value: str) -> None:
+    """Set a parameter for every later session of the DSN's database."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        name = conn.info.dbname
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                sql.Identifier(name), sql.Identifier(setting), sql.Literal(value)
+            )
+        )
+
+
+def _write_synth(folder: Path, runs: int, points: int) -> Path:
+    path = folder / f"synth-{runs}-{points}.json"
+    synth.write(path, runs=runs, params=5, points=points, tags=3, seed=7)
+    return path
+
+
+def _init(dsn: str) -> None:
+    with store.connect(dsn) as conn:
+        store.init(conn)
+
+
+# --- The server stops in the middle of a load -------------------------------
+
+
+def _pause_upserts_into(dsn: str, table: str) -> None:
+    """Make every insert into ``table`` wait until the test releases its advisory lock.
+
+    The loader upserts its tables parents first, so a load that waits here
+    has already written the rows of the earlier tables in its transaction.
+    """
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION pause_for_test() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN PERFORM pg_advisory_xact_lock_shared({PAUSE_LOCK_KEY}); "
+            "RETURN NULL; END $$"
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE TRIGGER pause_for_test BEFORE INSERT ON {} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION pause_for_test()"
+            ).format(sql.Identifier(table))
+        )
+
+
+def _remove_pause(dsn: str, table: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP TRIGGER pause_for_test ON {}").format(sql.Identifier(table))
+        )
+
+
+def _hold_pause_lock(dsn: str) -> psycopg.Connection:
+    gate = psycopg.connect(dsn, autocommit=True)
+    gate.execute("SELECT pg_advisory_lock(%s)", (PAUSE_LOCK_KEY,))
+    return gate
+
+
+def _wait_for_paused_upsert(gate: psycopg.Connection, table: str) -> None:
+    deadline = time.monotonic() + RETURN_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        row = gate.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory' "
+            "AND pid <> pg_backend_pid() AND query LIKE %s",
+            (f"%INSERT INTO {table}%",),
+        ).fetchone()
+        if row[0]:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no load reached the upsert into {table}")
+
+
+def test_immediate_stop_mid_load_cli(throwaway_data_dir, throwaway_dsn, tmp_path):
+    document = _write_synth(tmp_path, runs=300, points=20)
+    _init(throwaway_dsn)
+    _pause_upserts_into(throwaway_dsn, "run_tags")
+    gate = _hold_pause_lock(throwaway_dsn)
+    load = subprocess.Popen(
+        [sys.executable, "-m", "mlspec", "db", "--dsn", throwaway_dsn, "load"]
+        + ["--no-init", "--no-progress", str(document)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_cli_env(),
+    )
+    try:
+        _wait_for_paused_upsert(gate, "run_tags")
+        server.stop(throwaway_data_dir, mode="immediate")
+        stdout, stderr = load.communicate(timeout=RETURN_LIMIT_SECONDS)
+    finally:
+        load.kill()
+        gate.close()
+    result = subprocess.CompletedProcess(load.args, load.returncode, stdout, stderr)
+
+    _assert_one_line_error(result, str(document), "nothing was loaded")
+    assert stdout == ""
+    server.start(throwaway_data_dir, durable=False)
+    assert _row_counts(throwaway_dsn) == {}
+    _remove_pause(throwaway_dsn, "run_tags")
+    rerun = _run_cli(
+        "db", "--dsn", throwaway_dsn, "load", "--no-progress", str(document)
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    counts = _row_counts(throwaway_dsn)
+    assert counts["run_metadata"] == 300
+    assert counts["run_metrics"] == 6000
+    assert counts["run_tags"] == 900
+
+
+def test_fast_stop_from_thread_mid_load(throwaway_data_dir, throwaway_dsn, tmp_path):
+    document = _write_synth(tmp_path, runs=300, points=20)
+    _init(throwaway_dsn)
+    _pause_upserts_into(throwaway_dsn, "run_tags")
+    gate = _hold_pause_lock(throwaway_dsn)
+    stopped: list[bool] = []
+
+    def stop_when_paused() -> None:
+        _wait_for_paused_upsert(gate, "run_tags")
+        stopped.append(server.stop(throwaway_data_dir))
+
+    stopper = threading.Thread(target=stop_when_paused, daemon=True)
+    stopper.start()
+    loader = store.connect(throwaway_dsn)
+    try:
+        with pytest.raises(StoreError) as caught:
+            store.load(loader, document, progress=False)
+    finally:
+        stopper.join(timeout=RETURN_LIMIT_SECONDS)
+        loader.close()
+        gate.close()
+
+    message = str(caught.value)
+    assert stopped == [True]
+    assert "nothing was loaded" in message
+    assert "\n" not in message
+    server.start(throwaway_data_dir, durable=False)
+    assert _row_counts(throwaway_dsn) == {}
+    _remove_pause(throwaway_dsn, "run_tags")
+    with store.connect(throwaway_dsn) as rerun:
+        summary = store.load(rerun, document, progress=False)
+    assert summary.tables["run_metadata"].inserted == 300
+    assert summary.tables["run_tags"].inserted == 900
+
+
+# --- The server cannot be reached --------------------------------------------
+
+
+def _closed_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A TCP port on 127.0.0.1 that accepts connections and never sends a byte."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+def test_missing_socket_folder_fails_fast(tmp_path):
+    dsn = f"host={tmp_path / 'no-server'} dbname=x user=u"
+    started = time.monotonic()
+    result = _run_cli("db", "--dsn", dsn, "init")
+    elapsed = time.monotonic() - started
+
+    _assert_one_line_error(result, "cannot connect to", str(tmp_path / "no-server"))
+    assert elapsed < RETURN_LIMIT_SECONDS
+
+
+def test_closed_tcp_port_fails_fast():
+    port = _closed_port()
+    result = _run_cli("db", "--dsn", f"host=127.0.0.1 port={port} dbname=x", "init")
+
+    _assert_one_line_error(result, "cannot connect to", f"port={port}")
+
+
+def test_silent_server_hits_dsn_timeout(silent_port):
+    dsn = f"host=127.0.0.1 port={silent_port} dbname=x user=u connect_timeout=2"
+    started = time.monotonic()
+    result = _run_cli("db", "--dsn", dsn, "load", str(ROOT / "examples/churn.yaml"))
+    elapsed = time.monotonic() - started
+
+    _assert_one_line_error(result, "cannot connect to", "timeout")
+    assert elapsed >= 2
+    assert elapsed < 8
+
+
+def test_silent_server_default_timeout(silent_port, monkeypatch):
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    monkeypatch.setattr(connection, "CONNECT_TIMEOUT_SECONDS", 2)
+    dsn = f"host=127.0.0.1 port={silent_port} dbname=x user=u"
+    outcome = _call_with_deadline(lambda: store.connect(dsn))
+
+    assert isinstance(outcome, StoreError)
+    assert "connect_timeout=2" in str(outcome)
+    assert "timeout expired" in str(outcome)
+
+
+def _call_with_deadline(function: Callable[[], Any]) -> Any:
+    """Call ``function`` in a thread; return its result or exception, or fail on a hang."""
+    outcome: list[Any] = []
+
+    def call() -> None:
+        try:
+            outcome.append(function())
+        except Exception as error:  # noqa: BLE001 - handed to the test thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=call, daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(timeout=RETURN_LIMIT_SECONDS)
+    assert not worker.is_alive(), f"still running after {RETURN_LIMIT_SECONDS} s"
+    assert time.monotonic() - started < 8
+    return outcome[0]
+
+
+def test_default_timeout_keeps_dsn_value(monkeypatch):
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+
+    assert connection._timeout_option("dbname=x") == {"connect_timeout": 10}
+    assert connection._timeout_option("dbname=x connect_timeout=0") == {}
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "3")
+    assert connection._timeout_option("dbname=x") == {}
+
+
+# --- Limits set in the database ----------------------------------------------
+
+
+def test_statement_timeout_writes_nothing(pg_dsn, tmp_path):
+    document = _write_synth(tmp_path, runs=1000, points=40)
+    _init(pg_dsn)
+    _set_database(pg_dsn, "statement_timeout", "50ms")
+
+    result = _run_cli("db", "--dsn", pg_dsn, "load", "--no-progress", str(document))
+
+    _assert_one_line_error(
+        result, str(document), "nothing was loaded", "statement timeout"
+    )
+    assert result.stdout == ""
+    assert _row_counts(pg_dsn) == {}
+
+
+def test_read_only_database_init_fails(pg_dsn):
+    _set_database(pg_dsn, "default_transaction_read_only", "on")
+
+    result = _run_cli("db", "--dsn", pg_dsn, "init")
+
+    _assert_one_line_error(result, "creating the tables failed", "read-only")
+    assert _public_tables(pg_dsn) == []
+
+
+def test_read_only_database_load_fails(pg_dsn):
+    _init(pg_dsn)
+    _set_database(pg_dsn, "default_transaction_read_only", "on")
+    example = str(ROOT / "examples" / "churn.yaml")
+
+    with_init = _run_cli("db", "--dsn", pg_dsn, "load", example)
+    without_init = _run_cli("db", "--dsn", pg_dsn, "load", "--no-init", example)
+
+    _assert_one_line_error(with_init, "creating the tables failed", "read-only")
+    _assert_one_line_error(without_init, example, "nothing was loaded", "read-only")
+    assert _row_counts(pg_dsn) == {}
+
+
+def test_temp_file_limit_writes_nothing(pg_dsn, tmp_path):
+    # Stands in for a full disk: the upsert's sort spills to a temporary file,
+    # and PostgreSQL stops the statement when that file passes the limit.
+    document = _write_synth(tmp_path, runs=500, points=40)
+    _init(pg_dsn)
+    _set_database(pg_dsn, "work_mem", "64kB")
+    _set_database(pg_dsn, "temp_file_limit", "64kB")
+
+    result = _run_cli("db", "--dsn", pg_dsn, "load", "--no-progress", str(document))
+
+    _assert_one_line_error(result, "nothing was loaded", "temp_file_limit")
+    assert _row_counts(pg_dsn) == {}
