@@ -100,7 +100,7 @@ def test_symlink_in_out_not_followed(tmp_path, link):
     result = _generate(out_dir, EXAMPLE)
 
     lines = result.stderr.splitlines()
-    assert result.returncode != 0
+    assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(lines) == 1, result.stderr
     assert "outside" in lines[0]
