@@ -12,6 +12,7 @@ import importlib.util
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -201,19 +202,23 @@ def _wait_for_paused_upsert(gate: psycopg.Connection, table: str) -> None:
     raise AssertionError(f"no load reached the upsert into {table}")
 
 
-def test_immediate_stop_mid_load_cli(throwaway_data_dir, throwaway_dsn, tmp_path):
-    document = _write_synth(tmp_path, runs=300, points=20)
-    _init(throwaway_dsn)
-    _pause_upserts_into(throwaway_dsn, "run_tags")
-    gate = _hold_pause_lock(throwaway_dsn)
-    load = subprocess.Popen(
-        [sys.executable, "-m", "mlspec", "db", "--dsn", throwaway_dsn, "load"]
+def _start_cli_load(dsn: str, document: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mlspec", "db", "--dsn", dsn, "load"]
         + ["--no-init", "--no-progress", str(document)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=_cli_env(),
     )
+
+
+def test_immediate_stop_mid_load_cli(throwaway_data_dir, throwaway_dsn, tmp_path):
+    document = _write_synth(tmp_path, runs=300, points=20)
+    _init(throwaway_dsn)
+    _pause_upserts_into(throwaway_dsn, "run_tags")
+    gate = _hold_pause_lock(throwaway_dsn)
+    load = _start_cli_load(throwaway_dsn, document)
     try:
         _wait_for_paused_upsert(gate, "run_tags")
         server.stop(throwaway_data_dir, mode="immediate")
@@ -274,6 +279,73 @@ def test_fast_stop_from_thread_mid_load(throwaway_data_dir, throwaway_dsn, tmp_p
         summary = store.load(rerun, document, progress=False)
     assert summary.tables["run_metadata"].inserted == 300
     assert summary.tables["run_tags"].inserted == 900
+
+
+# --- The load process is interrupted ----------------------------------------
+
+
+def _wait_for_backends(dsn: str, expected: int) -> int:
+    """Poll until the DSN's database has ``expected`` other server processes; return the count."""
+    deadline = time.monotonic() + 5
+    while True:
+        with psycopg.connect(dsn) as conn:
+            count = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+        if count == expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
+
+
+def test_ctrl_c_cancels_load(pg_dsn, tmp_path):
+    document = _write_synth(tmp_path, runs=300, points=20)
+    _init(pg_dsn)
+    _pause_upserts_into(pg_dsn, "run_tags")
+    gate = _hold_pause_lock(pg_dsn)
+    load = _start_cli_load(pg_dsn, document)
+    try:
+        _wait_for_paused_upsert(gate, "run_tags")
+        load.send_signal(signal.SIGINT)
+        stdout, stderr = load.communicate(timeout=RETURN_LIMIT_SECONDS)
+        # Only the gate's session is left: the load's session ended while
+        # the test still held the lock that the load waited for.
+        backends = _wait_for_backends(pg_dsn, 1)
+    finally:
+        load.kill()
+        gate.close()
+
+    assert load.returncode == 1
+    assert stderr.strip() == "Aborted!"
+    assert stdout == ""
+    assert backends == 1
+    assert _row_counts(pg_dsn) == {}
+
+
+def test_killed_cli_load_writes_nothing(pg_dsn, tmp_path):
+    document = _write_synth(tmp_path, runs=300, points=20)
+    _init(pg_dsn)
+    _pause_upserts_into(pg_dsn, "run_tags")
+    gate = _hold_pause_lock(pg_dsn)
+    load = _start_cli_load(pg_dsn, document)
+    try:
+        _wait_for_paused_upsert(gate, "run_tags")
+        load.kill()
+        load.communicate(timeout=RETURN_LIMIT_SECONDS)
+    finally:
+        load.kill()
+        gate.close()
+
+    # The killed load's session stays until the gate closes, because with
+    # client_connection_check_interval = 0 (the default) PostgreSQL notices
+    # a lost client only when it next sends or reads a message.
+    assert load.returncode == -signal.SIGKILL
+    assert _wait_for_backends(pg_dsn, 0) == 0
+    assert _row_counts(pg_dsn) == {}
+    _remove_pause(pg_dsn, "run_tags")
+    rerun = _run_cli("db", "--dsn", pg_dsn, "load", "--no-progress", str(document))
+    assert rerun.returncode == 0, rerun.stderr
+    assert _row_counts(pg_dsn)["run_tags"] == 900
 
 
 # --- The server cannot be reached --------------------------------------------
