@@ -476,6 +476,23 @@ def test_read_only_database_load_fails(pg_dsn):
     assert _row_counts(pg_dsn) == {}
 
 
+def test_read_only_database_monitor_fails(pg_dsn):
+    _init(pg_dsn)
+    example = str(ROOT / "examples" / "churn.yaml")
+    loaded = _run_cli("db", "--dsn", pg_dsn, "load", example)
+    before = _row_counts(pg_dsn)
+    _set_database(pg_dsn, "default_transaction_read_only", "on")
+
+    monitored = _run_cli("db", "--dsn", pg_dsn, "monitor", "DEP-20240116090000")
+    reported = _run_cli("db", "--dsn", pg_dsn, "report", "deployments")
+
+    assert loaded.returncode == 0, loaded.stderr
+    _assert_one_line_error(monitored, "monitor_insert failed", "read-only")
+    assert reported.returncode == 0, reported.stderr
+    assert "DEP-20240116090000" in reported.stdout
+    assert _row_counts(pg_dsn) == before
+
+
 def test_temp_file_limit_writes_nothing(pg_dsn, tmp_path):
     # Simulates a full disk: the upsert's sort spills to a temporary file,
     # and PostgreSQL stops the statement when that file passes the limit.
