@@ -1,9 +1,9 @@
 """Store faults against a real PostgreSQL 15: a stopped server, timeouts, limits.
 
-Each test checks three things: the error is one clear line (or one
-``StoreError``), the command returns instead of hanging, and the store contains
-none of the rows of the failed load. Tests that stop the server use a
-throwaway server of their own, so the session's server keeps running.
+A failed command must print one line without a traceback, return instead of
+hanging, and leave none of the rows of a failed load. Tests that stop the
+server use a throwaway server of their own, so the session's server keeps
+running.
 """
 
 from __future__ import annotations
@@ -202,6 +202,11 @@ def _wait_for_paused_upsert(gate: psycopg.Connection, table: str) -> None:
     raise AssertionError(f"no load reached the upsert into {table}")
 
 
+def _written_bytes(gate: psycopg.Connection, table: str) -> int:
+    """Return the size of the table's heap, which uncommitted inserts grow too."""
+    return gate.execute("SELECT pg_relation_size(%s)", (table,)).fetchone()[0]
+
+
 def _start_cli_load(dsn: str, document: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "mlspec", "db", "--dsn", dsn, "load"]
@@ -221,6 +226,7 @@ def test_immediate_stop_mid_load_cli(throwaway_data_dir, throwaway_dsn, tmp_path
     load = _start_cli_load(throwaway_dsn, document)
     try:
         _wait_for_paused_upsert(gate, "run_tags")
+        written = _written_bytes(gate, "run_metrics")
         server.stop(throwaway_data_dir, mode="immediate")
         stdout, stderr = load.communicate(timeout=RETURN_LIMIT_SECONDS)
     finally:
@@ -228,6 +234,7 @@ def test_immediate_stop_mid_load_cli(throwaway_data_dir, throwaway_dsn, tmp_path
         gate.close()
     result = subprocess.CompletedProcess(load.args, load.returncode, stdout, stderr)
 
+    assert written > 0
     _assert_one_line_error(
         result, str(document), "nothing was loaded", "server closed the connection"
     )
@@ -252,8 +259,11 @@ def test_fast_stop_from_thread_mid_load(throwaway_data_dir, throwaway_dsn, tmp_p
     gate = _hold_pause_lock(throwaway_dsn)
     stopped: list[bool] = []
 
+    written: list[int] = []
+
     def stop_when_paused() -> None:
         _wait_for_paused_upsert(gate, "run_tags")
+        written.append(_written_bytes(gate, "run_metrics"))
         stopped.append(server.stop(throwaway_data_dir))
 
     stopper = threading.Thread(target=stop_when_paused, daemon=True)
@@ -268,6 +278,7 @@ def test_fast_stop_from_thread_mid_load(throwaway_data_dir, throwaway_dsn, tmp_p
         gate.close()
 
     message = str(caught.value)
+    assert written[0] > 0
     assert stopped == [True]
     assert "nothing was loaded" in message
     assert "terminating connection" in message

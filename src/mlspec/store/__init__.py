@@ -13,6 +13,7 @@ import logging
 import psycopg
 
 from mlspec.store.connection import (
+    CONNECT_TIMEOUT_SECONDS,
     StoreError,
     connect,
     describe_error,
@@ -49,6 +50,7 @@ def init(conn: psycopg.Connection) -> None:
 
 
 __all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
     "REPORTS",
     "DocumentRejected",
     "ImmutableValueConflict",
