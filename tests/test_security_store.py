@@ -29,6 +29,7 @@ from mlspec import store, validate
 from mlspec.store.connection import StoreError
 from mlspec.store.load import store_tables
 from mlspec.store.server import start, stop
+from mlspec.store.tables import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "churn.yaml"
@@ -381,3 +382,24 @@ def _orphan_run_document() -> dict[str, Any]:
             ]
         },
     }
+
+
+@pytest.mark.parametrize(
+    "name", ['x"; DROP TABLE run_metadata; --', "Mixed Case", "select", "1st", "é"]
+)
+def test_quote_makes_hostile_name_one_identifier(pg_dsn, name):
+    with psycopg.connect(pg_dsn) as conn:
+        conn.execute(f"CREATE TABLE {quote(name)} ({quote(name)} int)")
+        conn.execute(f"INSERT INTO {quote(name)} VALUES (1)")
+        tables = conn.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = "
+            "'public'::regnamespace"
+        ).fetchall()
+        columns = conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0",
+            (quote(name),),
+        ).fetchall()
+
+    assert tables == [(name,)]
+    assert columns == [(name,)]
