@@ -35,7 +35,9 @@ FORMATS = ("table", "json", "csv")
     "--dsn",
     envvar="MLSPEC_DSN",
     help="libpq connection string or URI [env: MLSPEC_DSN]; "
-    "without it, an embedded server is started.",
+    "without it, an embedded server is started. Connecting times out after "
+    f"{store.CONNECT_TIMEOUT_SECONDS} s unless connect_timeout in the DSN or "
+    "PGCONNECT_TIMEOUT sets another value.",
 )
 @click.option(
     "--data-dir",

@@ -12,7 +12,14 @@ import logging
 
 import psycopg
 
-from mlspec.store.connection import StoreError, connect, mask_dsn, schema_script
+from mlspec.store.connection import (
+    CONNECT_TIMEOUT_SECONDS,
+    StoreError,
+    connect,
+    describe_error,
+    mask_dsn,
+    schema_script,
+)
 from mlspec.store.load import (
     DocumentRejected,
     ImmutableValueConflict,
@@ -37,12 +44,13 @@ def init(conn: psycopg.Connection) -> None:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK_KEY,))
             conn.execute(schema_script())
     except psycopg.Error as error:
-        message = error.diag.message_primary or str(error).strip()
+        message = describe_error(error)
         raise StoreError(f"creating the tables failed: {message}") from None
     log.info("created the missing mlspec tables, indexes and comments")
 
 
 __all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
     "REPORTS",
     "DocumentRejected",
     "ImmutableValueConflict",

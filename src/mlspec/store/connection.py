@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 from functools import cache
+from typing import Any
 
 import psycopg
 from psycopg import conninfo
@@ -14,6 +16,12 @@ from mlspec.spec import load_spec
 log = logging.getLogger(__name__)
 
 MASK = "********"
+
+# Seconds that connecting may take when neither the DSN nor PGCONNECT_TIMEOUT
+# sets connect_timeout. Without a value, psycopg 3.3 waits 130 s for a host
+# that accepts the TCP connection but never responds. psycopg raises values
+# below 2 to 2, as libpq does.
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 class StoreError(MlspecError):
@@ -42,14 +50,50 @@ def scrub(text: str, dsn: str) -> str:
 
 
 def connect(dsn: str) -> psycopg.Connection:
-    """Open a connection; the error names the DSN with its password masked."""
+    """Open a connection, or raise ``StoreError`` naming the DSN with its password masked.
+
+    The DSN's ``connect_timeout`` or ``PGCONNECT_TIMEOUT`` bounds the time
+    connecting may take, and ``CONNECT_TIMEOUT_SECONDS`` when neither is set.
+    """
+    options = _timeout_option(dsn)
     try:
-        connection = psycopg.connect(dsn)
+        connection = psycopg.connect(dsn, **options)
     except psycopg.Error as error:
         message = " ".join(scrub(str(error), dsn).split())
-        raise StoreError(f"cannot connect to {mask_dsn(dsn)}: {message}") from None
+        masked_dsn = mask_dsn(dsn)
+        if options:
+            masked_dsn = mask_dsn(conninfo.make_conninfo(dsn, **options))
+        raise StoreError(f"cannot connect to {masked_dsn}: {message}") from None
     log.debug("connected to %s", mask_dsn(dsn))
     return connection
+
+
+def describe_error(error: psycopg.Error) -> str:
+    """Describe a failed statement on one line: message, detail and table.
+
+    Errors raised by libpq itself, such as a lost connection, have no
+    server message, and their text spans several indented lines.
+    """
+    diag = error.diag
+    parts = [diag.message_primary or str(error)]
+    if diag.message_detail:
+        parts.append(diag.message_detail)
+    if diag.table_name:
+        parts.append(f"table {diag.table_name}")
+    return " ".join("; ".join(parts).split())
+
+
+def _timeout_option(dsn: str) -> dict[str, Any]:
+    if os.environ.get("PGCONNECT_TIMEOUT"):
+        return {}
+    try:
+        parts = conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        # psycopg.connect raises the same error, which connect reports.
+        return {}
+    if "connect_timeout" in parts:
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 @cache

@@ -26,7 +26,7 @@ from rich.progress import Progress
 from mlspec.findings import Finding
 from mlspec.reader import iter_records, read_document
 from mlspec.spec import load_spec
-from mlspec.store.connection import StoreError, statements
+from mlspec.store.connection import StoreError, describe_error, statements
 from mlspec.store.rows import Row, RowBuilder
 from mlspec.store.tables import Table, build_tables, quote
 from mlspec.validator import validate
@@ -121,7 +121,7 @@ def load(
             _stage_and_upsert(conn, entities, show, batch_rows, summary)
     except psycopg.Error as error:
         raise StoreError(
-            f"loading {display} failed, nothing was loaded: {_describe(error)}"
+            f"loading {display} failed, nothing was loaded: {describe_error(error)}"
         ) from None
 
     log.info(
@@ -254,13 +254,3 @@ def _describe_conflict(table: str, conflict: dict[str, Any]) -> str:
     key = ", ".join(f"{column} {value!r}" for column, value in conflict.items())
     conflict.update(stored_value=stored, new_value=new)
     return f"{table}: {key} is stored as {stored!r}, the document has {new!r}, and it may not change"
-
-
-def _describe(error: psycopg.Error) -> str:
-    diag = error.diag
-    parts = [diag.message_primary or str(error).strip()]
-    if diag.message_detail:
-        parts.append(diag.message_detail)
-    if diag.table_name:
-        parts.append(f"table {diag.table_name}")
-    return "; ".join(parts)

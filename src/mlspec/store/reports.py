@@ -12,7 +12,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from mlspec.errors import UsageError
-from mlspec.store.connection import StoreError, statements
+from mlspec.store.connection import StoreError, describe_error, statements
 from mlspec.timestamps import TimestampError, parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,4 @@ def _fetch(
             cursor.execute(statements()[query_name], params)
             return cursor.fetchall() if cursor.description else []
     except psycopg.Error as error:
-        parts = [error.diag.message_primary or str(error).strip()]
-        if error.diag.message_detail:
-            parts.append(error.diag.message_detail)
-        raise StoreError(f"{query_name} failed: {'; '.join(parts)}") from None
+        raise StoreError(f"{query_name} failed: {describe_error(error)}") from None

@@ -122,8 +122,13 @@ def start(data_dir: Path | str, *, durable: bool = True) -> Server:
     return server
 
 
-def stop(data_dir: Path | str) -> bool:
-    """Stop the server in ``data_dir`` (fast shutdown); return whether one was running."""
+def stop(data_dir: Path | str, *, mode: str = "fast") -> bool:
+    """Stop the server in ``data_dir``; return whether one was running.
+
+    ``mode`` is a ``pg_ctl stop`` shutdown mode. ``fast`` rolls back open
+    transactions and shuts down cleanly. ``immediate`` kills the server
+    processes as a crash would, and the next start runs crash recovery.
+    """
     data_dir = Path(data_dir).resolve()
     bin_dir = find_bin_dir()
     if bin_dir is None or not (data_dir / "PG_VERSION").is_file():
@@ -136,8 +141,8 @@ def stop(data_dir: Path | str) -> bool:
     )
     if not is_running(server):
         return False
-    _pg_ctl(server, "stop", "-w", "-m", "fast")
-    log.info("stopped PostgreSQL in %s", data_dir)
+    _pg_ctl(server, "stop", "-w", "-m", mode)
+    log.info("stopped PostgreSQL in %s (%s shutdown)", data_dir, mode)
     return True
 
 
