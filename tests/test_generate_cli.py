@@ -276,7 +276,9 @@ def test_invalid_model_api_names_document(tmp_path):
     result = run("generate", "--out", tmp_path / "out", "--document", document)
 
     assert result.exit_code == 1
-    assert "/model_serving/model_apis/0/api_method: 'PUT' is not one of" in result.stderr
+    assert (
+        "/model_serving/model_apis/0/api_method: 'PUT' is not one of" in result.stderr
+    )
     assert "[schema-enum]" in result.stderr
 
 
@@ -301,7 +303,9 @@ def test_generate_rejects_an_invalid_document(tmp_path):
     path = tmp_path / "apis.yaml"
     path.write_text(yaml.safe_dump(document))
 
-    result = CliRunner().invoke(main, ["generate", "--out", str(tmp_path / "out"), "--document", str(path)])
+    result = CliRunner().invoke(
+        main, ["generate", "--out", str(tmp_path / "out"), "--document", str(path)]
+    )
 
     assert result.exit_code == 1
     assert "api-schema-invalid" in result.stderr
