@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
 import yaml
 
 from mlspec.errors import InputError, MlspecError
@@ -175,6 +176,102 @@ def _finding(name, pointer, rule, message, position=None) -> Finding:
 
 
 # JSON ------------------------------------------------------------------------
+
+
+def parse_json_bytes(name: str, data: bytes) -> ParsedDocument:
+    """Parse a whole JSON file's bytes: the fast path when it applies, else strictly.
+
+    Both paths give the same instance and the same findings; the strict
+    path runs whenever the fast one cannot prove that it would.
+    """
+    fast = parse_json_fast(name, data)
+    if fast is not None:
+        return fast
+    text, findings = decode(name, data)
+    if text is None:
+        return ParsedDocument(name, _UNREADABLE, None, findings)
+    document = parse_json(name, text)
+    document.findings[:0] = findings
+    return document
+
+
+def parse_json_fast(name: str, data: bytes) -> ParsedDocument | None:
+    """Parse ordinary JSON with orjson, or return ``None`` to ask for the strict path.
+
+    orjson 3 rejects what the strict path reports as a finding: invalid
+    UTF-8, a byte order mark, NUL bytes, bare NaN and Infinity, numbers
+    beyond a double, lone surrogates and nesting beyond 1,024 levels. What
+    it accepts silently is checked here instead:
+
+    - duplicate keys (orjson keeps the last value). Without a ``\\`` escape
+      of a quote or a ``\\u`` escape, no string contains a quote, so the
+      file contains exactly two quotes per key and per string value, and
+      fewer keys or strings in the result mean that a key was repeated.
+    - integers beyond 64 bits, which orjson turns into floats: any float of
+      magnitude 2**63 or more sends the file to the strict path.
+    - nesting deeper than ``MAX_DEPTH``.
+    """
+    if b"\\" in data and (b'\\"' in data or b"\\u" in data):
+        return None
+    try:
+        instance = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    counts = _count_keys_and_strings(instance)
+    if counts is None or data.count(b'"') != 2 * sum(counts):
+        return None
+    return ParsedDocument(name, instance, _LazyJsonLocator(data))
+
+
+_FLOAT_FROM_BIG_INT = float(2**63)
+
+
+def _count_keys_and_strings(instance: Any) -> tuple[int, int] | None:
+    """Count object keys and string values, or return ``None`` for unusual input.
+
+    Unusual means nesting deeper than ``MAX_DEPTH`` or a float that may come
+    from an integer token beyond 64 bits. A top-level string counts too.
+    """
+    keys = 0
+    strings = 1 if type(instance) is str else 0
+    stack = [(instance, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if type(value) is dict:
+            keys += len(value)
+            children = value.values()
+        elif type(value) is list:
+            children = value
+        else:
+            if type(value) is float and abs(value) >= _FLOAT_FROM_BIG_INT:
+                return None
+            continue
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                strings += 1
+            elif kind is dict or kind is list:
+                if depth >= MAX_DEPTH:
+                    return None
+                stack.append((child, depth + 1))
+            elif (
+                kind is float and not -_FLOAT_FROM_BIG_INT < child < _FLOAT_FROM_BIG_INT
+            ):
+                return None
+    return keys, strings
+
+
+class _LazyJsonLocator:
+    """A ``JsonLocator`` that decodes the file only when a finding needs a position."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._locator: JsonLocator | None = None
+
+    def locate(self, pointers):
+        if self._locator is None:
+            self._locator = JsonLocator(self._data.decode("utf-8"))
+        return self._locator.locate(pointers)
 
 
 class _JsonHooks:
@@ -838,6 +935,19 @@ def read_document(source: str | Path) -> Any:
     read or contains tokens that JSON does not allow.
     """
     name, data = read_bytes(source)
+    if suffix_format(source) == "json":
+        document = parse_json_bytes(name, data)
+    else:
+        document = _parse_sniffed(name, data, source)
+    errors = [
+        finding for finding in document.findings if finding.severity.value == "error"
+    ]
+    if not document.readable or errors:
+        raise DocumentError(errors or document.findings)
+    return document.instance
+
+
+def _parse_sniffed(name: str, data: bytes, source: str | Path) -> ParsedDocument:
     text, findings = decode(name, data)
     if text is None:
         raise DocumentError(findings)
@@ -846,13 +956,7 @@ def read_document(source: str | Path) -> Any:
         raise InputError(
             f"{name}: a JSON Lines file holds records, not one document; use iter_records"
         )
-    document = parse_text(name, text, fmt)
-    errors = [
-        finding for finding in document.findings if finding.severity.value == "error"
-    ]
-    if not document.readable or errors:
-        raise DocumentError(errors or document.findings)
-    return document.instance
+    return parse_text(name, text, fmt)
 
 
 def iter_records(source: str | Path) -> Iterator[tuple[str, dict[str, Any], int]]:
