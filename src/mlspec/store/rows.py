@@ -14,6 +14,7 @@ import hashlib
 import json
 import string
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -153,18 +154,47 @@ def _template_fields(template: str) -> tuple[str, ...]:
 
 def _key_digest(table: Table, values: dict[str, Any]) -> str:
     key = []
-    for name in table.upsert_key:
+    for name, is_timestamp in _upsert_key_kinds(table):
         value = values.get(name)
-        if isinstance(value, str) and table.column(name).kind == "timestamp":
+        if is_timestamp and isinstance(value, str):
             value = _epoch_us(value)
         key.append(value)
     return hashlib.sha256(orjson.dumps(key)).hexdigest()[:16]
 
 
+def _upsert_key_kinds(table: Table) -> tuple[tuple[str, bool], ...]:
+    """Return each upsert key column with whether it is a timestamp, once per table."""
+    kinds = _KEY_KINDS.get(id(table))
+    if kinds is None or kinds[0] is not table:
+        columns = tuple(
+            (name, table.column(name).kind == "timestamp") for name in table.upsert_key
+        )
+        kinds = _KEY_KINDS[id(table)] = (table, columns)
+    return kinds[1]
+
+
+_KEY_KINDS: dict[int, tuple[Table, tuple[tuple[str, bool], ...]]] = {}
+
+
 @lru_cache(maxsize=4096)
 def _epoch_us(timestamp: str) -> int:
-    """Return microseconds since the epoch, cached because a run's points share timestamps."""
-    return parse_timestamp(timestamp).epoch_us
+    """Return microseconds since the epoch, cached because a run's points share timestamps.
+
+    ``datetime.fromisoformat`` (implemented in C) reads the common forms; what
+    it rejects or cannot hold, such as a leap second, goes to
+    ``parse_timestamp``. Both truncate fractions beyond microseconds.
+    """
+    try:
+        moment = datetime.fromisoformat(timestamp)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return (moment - _EPOCH) // _MICROSECOND
+    except (ValueError, OverflowError):
+        return parse_timestamp(timestamp).epoch_us
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _value(column: Column, value: Any) -> Any:
