@@ -42,7 +42,12 @@ EDGE_CASES = {
     "top-level-number": b"12",
     "empty-object": b"{}",
     "empty-input": b"",
+    "depth-254": b"[" * 254 + b"]" * 254,
+    "depth-300": b"[" * 300 + b"]" * 300,
     "depth-500": b"[" * 500 + b"]" * 500,
+    "digits-in-string": b'{"a": "12345678901234567890123", "b": 1}',
+    "digits-after-string": b'{"a": "x", "b": 123456789012345678901}',
+    "fraction-19-digits": b'{"a": 0.1234567890123456789}',
     "depth-501": b"[" * 501 + b"]" * 501,
     "depth-1025": b"[" * 1025 + b"]" * 1025,
     "nul-byte": b'{"a": "\x00"}',
@@ -77,6 +82,18 @@ def test_fast_path_reads_examples() -> None:
 
     assert parsed is not None
     assert parsed.instance == mlspec.read_document(ROOT / "examples" / "churn.yaml")
+
+
+def test_fast_path_reads_long_digits_in_strings() -> None:
+    parsed = reader.parse_json_fast("digits", EDGE_CASES["digits-in-string"])
+
+    assert parsed is not None
+    assert parsed.instance == {"a": "12345678901234567890123", "b": 1}
+
+
+def test_fast_path_declines_long_integers() -> None:
+    for label in ("int-beyond-64-bits", "digits-after-string"):
+        assert reader.parse_json_fast(label, EDGE_CASES[label]) is None, label
 
 
 def test_fast_path_declines_duplicates() -> None:

@@ -203,62 +203,52 @@ def parse_json_fast(name: str, data: bytes) -> ParsedDocument | None:
     beyond a double, lone surrogates and nesting beyond 1,024 levels. What
     it accepts silently is checked here instead:
 
-    - duplicate keys (orjson keeps the last value). Without a ``\\`` escape
-      of a quote or a ``\\u`` escape, no string contains a quote, so the
-      file contains exactly two quotes per key and per string value, and
-      fewer keys or strings in the result mean that a key was repeated.
-    - integers beyond 64 bits, which orjson turns into floats: any float of
-      magnitude 2**63 or more sends the file to the strict path.
-    - nesting deeper than ``MAX_DEPTH``.
+    - duplicate keys, because orjson keeps the last value. Without a
+      ``\\"`` or ``\\u`` escape no string contains a quote, so the file and
+      ``orjson.dumps`` of the result both contain two quotes per key and
+      per string value, and a repeated key makes the file's count larger.
+    - integers beyond 64 bits, which orjson turns into floats. Such an
+      integer has at least 19 digits, so any run of 19 digits outside a
+      string sends the file to the strict path.
+    - nesting deeper than ``MAX_DEPTH`` (500). ``orjson.dumps`` raises
+      beyond 254 levels, which also sends the file to the strict path.
     """
     if b"\\" in data and (b'\\"' in data or b"\\u" in data):
         return None
+    if _has_long_number(data):
+        return None
     try:
         instance = orjson.loads(data)
-    except orjson.JSONDecodeError:
+        written = orjson.dumps(instance)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return None
-    counts = _count_keys_and_strings(instance)
-    if counts is None or data.count(b'"') != 2 * sum(counts):
+    if data.count(b'"') != written.count(b'"'):
         return None
     return ParsedDocument(name, instance, _LazyJsonLocator(data))
 
 
-_FLOAT_FROM_BIG_INT = float(2**63)
+_LONG_DIGITS = b"0" * 19
+_DIGIT_MARKS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+"""Translation table that maps each ASCII digit to ``0`` and every other byte to a space."""
 
 
-def _count_keys_and_strings(instance: Any) -> tuple[int, int] | None:
-    """Count object keys and string values, or return ``None`` for unusual input.
+def _has_long_number(data: bytes) -> bool:
+    """Return whether a run of 19 or more digits lies outside the strings of ``data``.
 
-    Unusual means nesting deeper than ``MAX_DEPTH`` or a float that may come
-    from an integer token beyond 64 bits. A top-level string counts too.
+    Only called on input without ``\\"``, so every quote opens or closes a
+    string, and an even number of quotes before a run puts it outside one.
     """
-    keys = 0
-    strings = 1 if type(instance) is str else 0
-    stack = [(instance, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if type(value) is dict:
-            keys += len(value)
-            children = value.values()
-        elif type(value) is list:
-            children = value
-        else:
-            if type(value) is float and abs(value) >= _FLOAT_FROM_BIG_INT:
-                return None
-            continue
-        for child in children:
-            kind = type(child)
-            if kind is str:
-                strings += 1
-            elif kind is dict or kind is list:
-                if depth >= MAX_DEPTH:
-                    return None
-                stack.append((child, depth + 1))
-            elif (
-                kind is float and not -_FLOAT_FROM_BIG_INT < child < _FLOAT_FROM_BIG_INT
-            ):
-                return None
-    return keys, strings
+    marks = data.translate(_DIGIT_MARKS)
+    quotes = 0
+    scanned = 0
+    start = marks.find(_LONG_DIGITS)
+    while start != -1:
+        quotes += data.count(b'"', scanned, start)
+        scanned = start
+        if quotes % 2 == 0:
+            return True
+        start = marks.find(_LONG_DIGITS, start + len(_LONG_DIGITS))
+    return False
 
 
 class _LazyJsonLocator:
