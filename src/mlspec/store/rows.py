@@ -77,9 +77,43 @@ def _child_rows(table: Table, parent: dict[str, Any]) -> Iterator[Row]:
     for inherited in table.config.get("inherit") or []:
         base[inherited] = parent.get(inherited)
 
+    plan = _child_plan(table)
     for item in _items(table, nested, parent):
         values = {**base, **item}
-        yield tuple(_child_value(table, column, values) for column in table.columns)
+        row = []
+        for column, name, derived in plan:
+            if derived:
+                row.append(_derived_id(table, values))
+            elif name in values:
+                row.append(_value(column, values[name]))
+            elif column.name in values:
+                row.append(_value(column, values[column.name]))
+            elif column.spec_default is not None:
+                row.append(_value(column, column.spec_default))
+            else:
+                row.append(None)
+        yield tuple(row)
+
+
+def _child_plan(table: Table) -> list[tuple[Column, str, bool]]:
+    """Return each column of a child table with the value name it reads first.
+
+    Built once per table, because a load calls ``_child_rows`` for every
+    parameter, metric point and tag.
+    """
+    cached = _CHILD_PLANS.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    plan = []
+    for column in table.columns:
+        entity_field = table.shape == "entities" and column.path
+        name = column.path[-1] if entity_field else column.name
+        plan.append((column, name, column.kind == "derived_id"))
+    _CHILD_PLANS[id(table)] = (table, plan)
+    return plan
+
+
+_CHILD_PLANS: dict[int, tuple[Table, list[tuple[Column, str, bool]]]] = {}
 
 
 def _items(
@@ -123,19 +157,6 @@ def _metric_points(
     for point in points:
         complete = {"step": 0, "timestamp": fallback_time, **point}
         yield {rename.get(field, field): value for field, value in complete.items()}
-
-
-def _child_value(table: Table, column: Column, values: dict[str, Any]) -> Any:
-    if column.kind == "derived_id":
-        return _derived_id(table, values)
-    name = column.path[-1] if table.shape == "entities" and column.path else column.name
-    if name not in values and column.name in values:
-        name = column.name
-    if name in values:
-        return _value(column, values[name])
-    if column.spec_default is not None:
-        return _value(column, column.spec_default)
-    return None
 
 
 def _derived_id(table: Table, values: dict[str, Any]) -> str:
