@@ -4,7 +4,7 @@
 
 The two commands alternate, so both see the same load. The first
 ``mlspec check`` fills the generate cache (see ``mlspec.generate.cache``)
-and is timed on its own; the median of the later runs is what users see
+and is timed on its own. The later runs find the cache filled, as users do
 while they edit nothing that the generated files depend on.
 """
 

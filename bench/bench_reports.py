@@ -2,11 +2,11 @@
 
     PYTHONPATH=src python bench/bench_reports.py --runs 100000 --points 100
 
-Fills an empty database with ``bench/report_data.py`` (RUNS runs with
+Fills an empty database with ``bench/report_data.py``: RUNS runs with
 POINTS metric points each, 1,000 model versions, 200 deployments and
-1,000,000 prediction logs by default), runs ANALYZE, then runs each report
-through ``store.report`` REPEAT times and prints the median, followed by
-the plan of one run from EXPLAIN (ANALYZE, BUFFERS). Without ``--dsn`` a
+1,000,000 prediction logs by default, then VACUUM and ANALYZE. Each report
+then runs REPEAT times through ``store.report``, and the script prints the
+medians, followed by the plans from EXPLAIN (ANALYZE, BUFFERS). Without ``--dsn`` a
 private server is started in a temporary folder and removed afterwards.
 """
 

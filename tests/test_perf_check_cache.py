@@ -1,4 +1,4 @@
-"""``check`` answers from the generate cache and still finds every difference."""
+"""``check`` uses the generate cache and still finds every difference."""
 
 from __future__ import annotations
 

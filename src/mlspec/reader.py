@@ -181,8 +181,8 @@ def _finding(name, pointer, rule, message, position=None) -> Finding:
 def parse_json_bytes(name: str, data: bytes) -> ParsedDocument:
     """Parse a whole JSON file's bytes: the fast path when it applies, else strictly.
 
-    Both paths give the same instance and the same findings; the strict
-    path runs whenever the fast one cannot prove that it would.
+    Both paths give the same instance and the same findings, because the
+    strict path runs whenever the fast one cannot prove that it would.
     """
     fast = parse_json_fast(name, data)
     if fast is not None:

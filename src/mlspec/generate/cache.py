@@ -48,7 +48,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def cache_dir() -> Path:
-    """Return the folder that holds the cache entries."""
+    """Return the folder that contains the cache entries."""
     configured = os.environ.get("MLSPEC_CACHE_DIR")
     if configured:
         return Path(configured)
@@ -113,7 +113,7 @@ def load_entry(key: str) -> dict | None:
 
 
 def store_entry(key: str, hashes: dict[str, str], unsupported: list[str]) -> None:
-    """Write the entry for ``key``; a failure is logged and otherwise ignored."""
+    """Write the entry for ``key``. A failure is logged and otherwise ignored."""
     folder = cache_dir()
     path = folder / f"generated-{key}.json"
     temporary = folder / f".generated-{key}.{os.getpid()}.tmp"
