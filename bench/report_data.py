@@ -184,5 +184,6 @@ def explain(
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if analyze else "EXPLAIN "
     with conn.transaction():
         conn.execute("SET LOCAL TimeZone = 'UTC'")
+        conn.execute("SET LOCAL jit = off")  # as store.report runs them
         rows = conn.execute(prefix + statements()[query], values).fetchall()
     return "\n".join(row[0] for row in rows)
