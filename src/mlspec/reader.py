@@ -19,7 +19,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -258,7 +258,7 @@ class _LazyJsonLocator:
         self._data = data
         self._locator: JsonLocator | None = None
 
-    def locate(self, pointers):
+    def locate(self, pointers: Iterable[str]) -> dict[str, Any]:
         if self._locator is None:
             self._locator = JsonLocator(self._data.decode("utf-8"))
         return self._locator.locate(pointers)

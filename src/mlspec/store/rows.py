@@ -80,7 +80,7 @@ def _child_rows(table: Table, parent: dict[str, Any]) -> Iterator[Row]:
     plan = _child_plan(table)
     for item in _items(table, nested, parent):
         values = {**base, **item}
-        row = []
+        row: list[Any] = []
         for column, name, derived in plan:
             if derived:
                 row.append(_derived_id(table, values))
