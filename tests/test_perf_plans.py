@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def plans(pg_server_dsn: str) -> Iterator[dict[str, str]]:
     import psycopg
     from psycopg import sql
 
-    name = "mlspec_test_plans"
+    name = f"mlspec_test_plans_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
         admin.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
