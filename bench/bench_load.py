@@ -7,12 +7,16 @@ keys, and TAGS tags), then in one process:
 1. validates it with ``mlspec.validate`` (timed on its own);
 2. loads it with ``store.load(..., already_validated=True)`` into an empty
    database: COPY into staging tables plus one upsert per table;
-3. truncates the tables and COPYs the same rows straight into them.
+3. truncates the tables and COPYs the same rows straight into them;
+4. logs the first MLFLOW_RUNS runs into a new MLflow SQLite store with plain
+   ``MlflowClient`` calls: ``create_run``, one ``log_batch`` with the run's
+   parameters, metric points and tags, and ``set_terminated``. Creating the
+   store (MLflow's schema migrations) is not timed.
 
-Both rates count rows written to the tables. Usage:
+All rates count rows: one per run, parameter, metric point and tag. Usage:
 
     PYTHONPATH=src python bench/bench_load.py [--runs 100000] [--params 5]
-        [--points 10] [--tags 2] [--dsn DSN]
+        [--points 10] [--tags 2] [--mlflow-runs 500] [--dsn DSN]
 
 Without ``--dsn`` a private server is started in a temporary folder.
 """
@@ -20,9 +24,11 @@ Without ``--dsn`` a private server is started in a temporary folder.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +69,38 @@ def raw_copy(conn: psycopg.Connection, document: dict[str, Any]) -> tuple[int, f
     return sum(len(table_rows) for table_rows in rows.values()), elapsed
 
 
+def epoch_ms(timestamp: str) -> int:
+    return int(datetime.fromisoformat(timestamp).timestamp() * 1000)
+
+
+def time_mlflow(document: dict[str, Any], runs: int) -> tuple[int, float]:
+    """Log the first ``runs`` runs into a new MLflow SQLite store; return rows and seconds."""
+    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.tracking import MlflowClient
+
+    with tempfile.TemporaryDirectory() as folder:
+        uri = f"sqlite:///{folder}/mlflow.db"
+        client = MlflowClient(uri, uri)
+        experiment_id = client.create_experiment("bench", Path(folder).as_uri())
+        selected = document["experiment_management"]["runs"][:runs]
+        rows = 0
+        started = time.perf_counter()
+        for run in selected:
+            info = client.create_run(
+                experiment_id, start_time=epoch_ms(run["start_time"])
+            ).info
+            params = [Param(key, value) for key, value in run["parameters"].items()]
+            metrics = [
+                Metric(p["key"], p["value"], epoch_ms(p["timestamp"]), p["step"])
+                for p in run["metrics"]
+            ]
+            tags = [RunTag(key, value) for key, value in run["tags"].items()]
+            client.log_batch(info.run_id, metrics, params, tags)
+            client.set_terminated(info.run_id, "FINISHED", epoch_ms(run["end_time"]))
+            rows += 1 + len(params) + len(metrics) + len(tags)
+        return rows, time.perf_counter() - started
+
+
 def truncate(conn: psycopg.Connection) -> None:
     names = sql.SQL(", ").join(sql.Identifier(table.name) for table in store_tables())
     conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(names))
@@ -91,6 +129,8 @@ def run(dsn: str, args: argparse.Namespace) -> None:
         truncate(conn)
         copy_rows, copy_seconds = raw_copy(conn, document)
 
+    mlflow_rows, mlflow_seconds = time_mlflow(document, args.mlflow_runs)
+
     load_rows = summary.inserted
     print(
         f"document: {args.runs} runs with {args.params} parameters, "
@@ -101,7 +141,16 @@ def run(dsn: str, args: argparse.Namespace) -> None:
     )
     print(f"store.load:  {load_seconds:8.1f} s {load_rows / load_seconds:10.0f} rows/s")
     print(f"raw COPY:    {copy_seconds:8.1f} s {copy_rows / copy_seconds:10.0f} rows/s")
-    print(f"load / COPY: {load_seconds / copy_seconds:8.2f} times the COPY time")
+    print(
+        f"MLflow:      {mlflow_seconds:8.1f} s {mlflow_rows / mlflow_seconds:10.0f} rows/s"
+        f" ({min(args.mlflow_runs, args.runs)} runs, SQLite, log_batch)"
+    )
+    load_rate = load_rows / load_seconds
+    print(f"load / COPY throughput:   {load_rate / (copy_rows / copy_seconds):6.2f}")
+    print(
+        f"load / MLflow throughput: {load_rate / (mlflow_rows / mlflow_seconds):6.1f}"
+    )
+    print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -114,6 +163,12 @@ def main() -> None:
         "--seed", type=int, default=1, help="seed of the synthetic document"
     )
     parser.add_argument(
+        "--mlflow-runs",
+        type=int,
+        default=500,
+        help="runs logged into MLflow for the comparison (default 500)",
+    )
+    parser.add_argument(
         "--dsn", help="PostgreSQL DSN (default: a private temporary server)"
     )
     args = parser.parse_args()
@@ -123,6 +178,8 @@ def main() -> None:
         return
 
     folder = Path(tempfile.mkdtemp(prefix="mlspec-bench-"))
+    # mkdtemp makes the folder private; the server's user must be able to enter it.
+    folder.chmod(0o711)
     try:
         embedded = server.start(folder / "data")
         with psycopg.connect(embedded.dsn, autocommit=True) as admin:

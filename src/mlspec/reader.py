@@ -19,11 +19,12 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
 import yaml
 
 from mlspec.errors import InputError, MlspecError
@@ -175,6 +176,92 @@ def _finding(name, pointer, rule, message, position=None) -> Finding:
 
 
 # JSON ------------------------------------------------------------------------
+
+
+def parse_json_bytes(name: str, data: bytes) -> ParsedDocument:
+    """Parse a whole JSON file's bytes: the fast path when it applies, else strictly.
+
+    Both paths give the same instance and the same findings, because the
+    strict path runs whenever the fast one cannot prove that it would.
+    """
+    fast = parse_json_fast(name, data)
+    if fast is not None:
+        return fast
+    text, findings = decode(name, data)
+    if text is None:
+        return ParsedDocument(name, _UNREADABLE, None, findings)
+    document = parse_json(name, text)
+    document.findings[:0] = findings
+    return document
+
+
+def parse_json_fast(name: str, data: bytes) -> ParsedDocument | None:
+    """Parse ordinary JSON with orjson, or return ``None`` to ask for the strict path.
+
+    orjson 3 rejects what the strict path reports as a finding: invalid
+    UTF-8, a byte order mark, NUL bytes, bare NaN and Infinity, numbers
+    beyond a double, lone surrogates and nesting beyond 1,024 levels. What
+    it accepts silently is checked here instead:
+
+    - duplicate keys, because orjson keeps the last value. Without a
+      ``\\"`` or ``\\u`` escape no string contains a quote, so the file and
+      ``orjson.dumps`` of the result both contain two quotes per key and
+      per string value, and a repeated key makes the file's count larger.
+    - integers beyond 64 bits, which orjson turns into floats. Such an
+      integer has at least 19 digits, so any run of 19 digits outside a
+      string sends the file to the strict path.
+    - nesting deeper than ``MAX_DEPTH`` (500). ``orjson.dumps`` raises
+      beyond 254 levels, which also sends the file to the strict path.
+    """
+    if b"\\" in data and (b'\\"' in data or b"\\u" in data):
+        return None
+    if _has_long_number(data):
+        return None
+    try:
+        instance = orjson.loads(data)
+        written = orjson.dumps(instance)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
+    if data.count(b'"') != written.count(b'"'):
+        return None
+    return ParsedDocument(name, instance, _LazyJsonLocator(data))
+
+
+_LONG_DIGITS = b"0" * 19
+_DIGIT_MARKS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+"""Translation table that maps each ASCII digit to ``0`` and every other byte to a space."""
+
+
+def _has_long_number(data: bytes) -> bool:
+    """Return whether a run of 19 or more digits lies outside the strings of ``data``.
+
+    Only called on input without ``\\"``, so every quote opens or closes a
+    string, and an even number of quotes before a run puts it outside one.
+    """
+    marks = data.translate(_DIGIT_MARKS)
+    quotes = 0
+    scanned = 0
+    start = marks.find(_LONG_DIGITS)
+    while start != -1:
+        quotes += data.count(b'"', scanned, start)
+        scanned = start
+        if quotes % 2 == 0:
+            return True
+        start = marks.find(_LONG_DIGITS, start + len(_LONG_DIGITS))
+    return False
+
+
+class _LazyJsonLocator:
+    """A ``JsonLocator`` that decodes the file only when a finding needs a position."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._locator: JsonLocator | None = None
+
+    def locate(self, pointers: Iterable[str]) -> dict[str, Any]:
+        if self._locator is None:
+            self._locator = JsonLocator(self._data.decode("utf-8"))
+        return self._locator.locate(pointers)
 
 
 class _JsonHooks:
@@ -875,6 +962,19 @@ def read_document(source: str | Path) -> Any:
     read or contains tokens that JSON does not allow.
     """
     name, data = read_bytes(source)
+    if suffix_format(source) == "json":
+        document = parse_json_bytes(name, data)
+    else:
+        document = _parse_sniffed(name, data, source)
+    errors = [
+        finding for finding in document.findings if finding.severity.value == "error"
+    ]
+    if not document.readable or errors:
+        raise DocumentError(errors or document.findings)
+    return document.instance
+
+
+def _parse_sniffed(name: str, data: bytes, source: str | Path) -> ParsedDocument:
     text, findings = decode(name, data)
     if text is None:
         raise DocumentError(findings)
@@ -883,13 +983,7 @@ def read_document(source: str | Path) -> Any:
         raise InputError(
             f"{name}: a JSON Lines file contains records, not one document; use iter_records"
         )
-    document = parse_text(name, text, fmt)
-    errors = [
-        finding for finding in document.findings if finding.severity.value == "error"
-    ]
-    if not document.readable or errors:
-        raise DocumentError(errors or document.findings)
-    return document.instance
+    return parse_text(name, text, fmt)
 
 
 def iter_records(source: str | Path) -> Iterator[tuple[str, dict[str, Any], int]]:

@@ -26,6 +26,7 @@ from mlspec.reader import (
     decode,
     iter_jsonl,
     open_lines,
+    parse_json_bytes,
     parse_text,
     read_bytes,
     sniff_format,
@@ -299,6 +300,8 @@ def _validate_file(
 
     display, data = read_bytes(source)
     display = name or display
+    if fmt == "json":
+        return _validate_parsed(spec, parse_json_bytes(display, data), strict_ids)
     text, findings = decode(display, data)
     if text is None:
         return ValidationReport(

@@ -62,19 +62,38 @@ SELECT
       p.run_id = v.run_id AND p.metric_name = %(metric)s
   ) AS point_count,
   (
-    SELECT
-      JSONB_OBJECT_AGG(latest.metric_name, latest.metric_value ORDER BY latest.metric_name)
-    FROM (
-      SELECT DISTINCT ON (p.metric_name)
-        p.metric_name,
-        p.metric_value
+    WITH RECURSIVE names AS (
+      SELECT
+        MIN(p.metric_name) AS metric_name
       FROM run_metrics AS p
       WHERE
         p.run_id = v.run_id
+      UNION ALL
+      SELECT
+        (
+          SELECT
+            MIN(p.metric_name)
+          FROM run_metrics AS p
+          WHERE
+            p.run_id = v.run_id AND p.metric_name > names.metric_name
+        )
+      FROM names
+      WHERE
+        names.metric_name IS NOT NULL
+    )
+    SELECT
+      JSONB_OBJECT_AGG(names.metric_name, latest.metric_value ORDER BY names.metric_name)
+    FROM names
+    CROSS JOIN LATERAL (
+      SELECT
+        p.metric_value
+      FROM run_metrics AS p
+      WHERE
+        p.run_id = v.run_id AND p.metric_name = names.metric_name
       ORDER BY
-        p.metric_name,
         p.step DESC,
         p.metric_timestamp DESC
+      LIMIT 1
     ) AS latest
   ) AS latest_metrics
 FROM model_versions AS v

@@ -42,16 +42,7 @@ COPY stage_experiment_metadata (
 FROM STDIN;
 
 -- name: upsert_experiment_metadata
-WITH upserted AS (
-  INSERT INTO experiment_metadata AS target (
-    experiment_id,
-    experiment_name,
-    experiment_description,
-    experiment_tags,
-    created_by,
-    created_at,
-    updated_at
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (experiment_id)
     experiment_id,
     experiment_name,
@@ -63,7 +54,26 @@ WITH upserted AS (
   FROM stage_experiment_metadata
   ORDER BY
     experiment_id,
-    stage_row DESC ON CONFLICT(experiment_id) DO UPDATE SET experiment_name = EXCLUDED.experiment_name, experiment_description = EXCLUDED.experiment_description, experiment_tags = EXCLUDED.experiment_tags, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at, updated_at = COALESCE(EXCLUDED.updated_at, CURRENT_TIMESTAMP)
+    stage_row DESC
+), upserted AS (
+  INSERT INTO experiment_metadata AS target (
+    experiment_id,
+    experiment_name,
+    experiment_description,
+    experiment_tags,
+    created_by,
+    created_at,
+    updated_at
+  )
+  SELECT
+    experiment_id,
+    experiment_name,
+    experiment_description,
+    experiment_tags,
+    created_by,
+    created_at,
+    updated_at
+  FROM staged ON CONFLICT(experiment_id) DO UPDATE SET experiment_name = EXCLUDED.experiment_name, experiment_description = EXCLUDED.experiment_description, experiment_tags = EXCLUDED.experiment_tags, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at, updated_at = COALESCE(EXCLUDED.updated_at, CURRENT_TIMESTAMP)
   WHERE
     (
       target.experiment_name,
@@ -90,11 +100,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        experiment_id
-      FROM stage_experiment_metadata
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -118,17 +124,7 @@ COPY stage_run_metadata (
 FROM STDIN;
 
 -- name: upsert_run_metadata
-WITH upserted AS (
-  INSERT INTO run_metadata AS target (
-    run_id,
-    experiment_id,
-    run_name,
-    run_status,
-    start_time,
-    end_time,
-    duration,
-    parent_run_id
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (run_id)
     run_id,
     experiment_id,
@@ -141,7 +137,28 @@ WITH upserted AS (
   FROM stage_run_metadata
   ORDER BY
     run_id,
-    stage_row DESC ON CONFLICT(run_id) DO UPDATE SET experiment_id = EXCLUDED.experiment_id, run_name = EXCLUDED.run_name, run_status = EXCLUDED.run_status, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time, duration = EXCLUDED.duration, parent_run_id = EXCLUDED.parent_run_id
+    stage_row DESC
+), upserted AS (
+  INSERT INTO run_metadata AS target (
+    run_id,
+    experiment_id,
+    run_name,
+    run_status,
+    start_time,
+    end_time,
+    duration,
+    parent_run_id
+  )
+  SELECT
+    run_id,
+    experiment_id,
+    run_name,
+    run_status,
+    start_time,
+    end_time,
+    duration,
+    parent_run_id
+  FROM staged ON CONFLICT(run_id) DO UPDATE SET experiment_id = EXCLUDED.experiment_id, run_name = EXCLUDED.run_name, run_status = EXCLUDED.run_status, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time, duration = EXCLUDED.duration, parent_run_id = EXCLUDED.parent_run_id
   WHERE
     (
       target.experiment_id,
@@ -172,11 +189,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        run_id
-      FROM stage_run_metadata
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -221,13 +234,7 @@ HAVING
 LIMIT 20;
 
 -- name: upsert_run_parameters
-WITH upserted AS (
-  INSERT INTO run_parameters AS target (
-    parameter_id,
-    run_id,
-    parameter_name,
-    parameter_value
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (run_id, parameter_name)
     parameter_id,
     run_id,
@@ -237,7 +244,20 @@ WITH upserted AS (
   ORDER BY
     run_id,
     parameter_name,
-    stage_row DESC ON CONFLICT(run_id, parameter_name) DO UPDATE SET parameter_value = EXCLUDED.parameter_value
+    stage_row DESC
+), upserted AS (
+  INSERT INTO run_parameters AS target (
+    parameter_id,
+    run_id,
+    parameter_name,
+    parameter_value
+  )
+  SELECT
+    parameter_id,
+    run_id,
+    parameter_name,
+    parameter_value
+  FROM staged ON CONFLICT(run_id, parameter_name) DO UPDATE SET parameter_value = EXCLUDED.parameter_value
   WHERE
     (
       target.parameter_value
@@ -256,12 +276,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        run_id,
-        parameter_name
-      FROM stage_run_parameters
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -283,15 +298,7 @@ COPY stage_run_metrics (
 FROM STDIN;
 
 -- name: upsert_run_metrics
-WITH upserted AS (
-  INSERT INTO run_metrics AS target (
-    metric_id,
-    run_id,
-    metric_name,
-    metric_value,
-    step,
-    metric_timestamp
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (run_id, metric_name, step, metric_timestamp)
     metric_id,
     run_id,
@@ -305,7 +312,24 @@ WITH upserted AS (
     metric_name,
     step,
     metric_timestamp,
-    stage_row DESC ON CONFLICT(run_id, metric_name, step, metric_timestamp) DO UPDATE SET metric_value = EXCLUDED.metric_value
+    stage_row DESC
+), upserted AS (
+  INSERT INTO run_metrics AS target (
+    metric_id,
+    run_id,
+    metric_name,
+    metric_value,
+    step,
+    metric_timestamp
+  )
+  SELECT
+    metric_id,
+    run_id,
+    metric_name,
+    metric_value,
+    step,
+    metric_timestamp
+  FROM staged ON CONFLICT(run_id, metric_name, step, metric_timestamp) DO UPDATE SET metric_value = EXCLUDED.metric_value
   WHERE
     (
       target.metric_value
@@ -324,14 +348,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        run_id,
-        metric_name,
-        step,
-        metric_timestamp
-      FROM stage_run_metrics
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -350,12 +367,7 @@ COPY stage_run_tags (
 FROM STDIN;
 
 -- name: upsert_run_tags
-WITH upserted AS (
-  INSERT INTO run_tags AS target (
-    run_id,
-    tag_key,
-    tag_value
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (run_id, tag_key)
     run_id,
     tag_key,
@@ -364,7 +376,18 @@ WITH upserted AS (
   ORDER BY
     run_id,
     tag_key,
-    stage_row DESC ON CONFLICT(run_id, tag_key) DO UPDATE SET tag_value = EXCLUDED.tag_value
+    stage_row DESC
+), upserted AS (
+  INSERT INTO run_tags AS target (
+    run_id,
+    tag_key,
+    tag_value
+  )
+  SELECT
+    run_id,
+    tag_key,
+    tag_value
+  FROM staged ON CONFLICT(run_id, tag_key) DO UPDATE SET tag_value = EXCLUDED.tag_value
   WHERE
     (
       target.tag_value
@@ -383,12 +406,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        run_id,
-        tag_key
-      FROM stage_run_tags
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -409,14 +427,7 @@ COPY stage_run_artifacts (
 FROM STDIN;
 
 -- name: upsert_run_artifacts
-WITH upserted AS (
-  INSERT INTO run_artifacts AS target (
-    run_id,
-    artifact_id,
-    artifact_path,
-    artifact_type,
-    artifact_size
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (artifact_id)
     run_id,
     artifact_id,
@@ -426,7 +437,22 @@ WITH upserted AS (
   FROM stage_run_artifacts
   ORDER BY
     artifact_id,
-    stage_row DESC ON CONFLICT(artifact_id) DO UPDATE SET run_id = EXCLUDED.run_id, artifact_path = EXCLUDED.artifact_path, artifact_type = EXCLUDED.artifact_type, artifact_size = EXCLUDED.artifact_size
+    stage_row DESC
+), upserted AS (
+  INSERT INTO run_artifacts AS target (
+    run_id,
+    artifact_id,
+    artifact_path,
+    artifact_type,
+    artifact_size
+  )
+  SELECT
+    run_id,
+    artifact_id,
+    artifact_path,
+    artifact_type,
+    artifact_size
+  FROM staged ON CONFLICT(artifact_id) DO UPDATE SET run_id = EXCLUDED.run_id, artifact_path = EXCLUDED.artifact_path, artifact_type = EXCLUDED.artifact_type, artifact_size = EXCLUDED.artifact_size
   WHERE
     (target.run_id, target.artifact_path, target.artifact_type, target.artifact_size) IS DISTINCT FROM (
       EXCLUDED.run_id,
@@ -446,11 +472,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        artifact_id
-      FROM stage_run_artifacts
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -471,14 +493,7 @@ COPY stage_experiment_comparisons (
 FROM STDIN;
 
 -- name: upsert_experiment_comparisons
-WITH upserted AS (
-  INSERT INTO experiment_comparisons AS target (
-    comparison_id,
-    comparison_date,
-    comparison_metrics,
-    best_experiment_id,
-    comparison_summary
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (comparison_id)
     comparison_id,
     comparison_date,
@@ -488,7 +503,22 @@ WITH upserted AS (
   FROM stage_experiment_comparisons
   ORDER BY
     comparison_id,
-    stage_row DESC ON CONFLICT(comparison_id) DO UPDATE SET comparison_date = EXCLUDED.comparison_date, comparison_metrics = EXCLUDED.comparison_metrics, best_experiment_id = EXCLUDED.best_experiment_id, comparison_summary = EXCLUDED.comparison_summary
+    stage_row DESC
+), upserted AS (
+  INSERT INTO experiment_comparisons AS target (
+    comparison_id,
+    comparison_date,
+    comparison_metrics,
+    best_experiment_id,
+    comparison_summary
+  )
+  SELECT
+    comparison_id,
+    comparison_date,
+    comparison_metrics,
+    best_experiment_id,
+    comparison_summary
+  FROM staged ON CONFLICT(comparison_id) DO UPDATE SET comparison_date = EXCLUDED.comparison_date, comparison_metrics = EXCLUDED.comparison_metrics, best_experiment_id = EXCLUDED.best_experiment_id, comparison_summary = EXCLUDED.comparison_summary
   WHERE
     (
       target.comparison_date,
@@ -513,11 +543,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        comparison_id
-      FROM stage_experiment_comparisons
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -535,11 +561,7 @@ COPY stage_experiment_comparison_members (
 FROM STDIN;
 
 -- name: upsert_experiment_comparison_members
-WITH upserted AS (
-  INSERT INTO experiment_comparison_members AS target (
-    comparison_id,
-    experiment_id
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (comparison_id, experiment_id)
     comparison_id,
     experiment_id
@@ -547,7 +569,16 @@ WITH upserted AS (
   ORDER BY
     comparison_id,
     experiment_id,
-    stage_row DESC ON CONFLICT(comparison_id, experiment_id) DO NOTHING
+    stage_row DESC
+), upserted AS (
+  INSERT INTO experiment_comparison_members AS target (
+    comparison_id,
+    experiment_id
+  )
+  SELECT
+    comparison_id,
+    experiment_id
+  FROM staged ON CONFLICT(comparison_id, experiment_id) DO NOTHING
   RETURNING (
     xmax = 0
   ) AS inserted
@@ -560,12 +591,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        comparison_id,
-        experiment_id
-      FROM stage_experiment_comparison_members
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -599,27 +625,7 @@ COPY stage_training_definitions (
 FROM STDIN;
 
 -- name: upsert_training_definitions
-WITH upserted AS (
-  INSERT INTO training_definitions AS target (
-    definition_id,
-    definition_name,
-    model_type,
-    input_shape,
-    output_shape,
-    hidden_layers,
-    activation_functions,
-    optimizer,
-    loss_function,
-    batch_size,
-    epochs,
-    learning_rate,
-    validation_split,
-    early_stopping,
-    training_data_path,
-    validation_data_path,
-    test_data_path,
-    data_preprocessing
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (definition_id)
     definition_id,
     definition_name,
@@ -642,7 +648,48 @@ WITH upserted AS (
   FROM stage_training_definitions
   ORDER BY
     definition_id,
-    stage_row DESC ON CONFLICT(definition_id) DO UPDATE SET definition_name = EXCLUDED.definition_name, model_type = EXCLUDED.model_type, input_shape = EXCLUDED.input_shape, output_shape = EXCLUDED.output_shape, hidden_layers = EXCLUDED.hidden_layers, activation_functions = EXCLUDED.activation_functions, optimizer = EXCLUDED.optimizer, loss_function = EXCLUDED.loss_function, batch_size = EXCLUDED.batch_size, epochs = EXCLUDED.epochs, learning_rate = EXCLUDED.learning_rate, validation_split = EXCLUDED.validation_split, early_stopping = EXCLUDED.early_stopping, training_data_path = EXCLUDED.training_data_path, validation_data_path = EXCLUDED.validation_data_path, test_data_path = EXCLUDED.test_data_path, data_preprocessing = EXCLUDED.data_preprocessing
+    stage_row DESC
+), upserted AS (
+  INSERT INTO training_definitions AS target (
+    definition_id,
+    definition_name,
+    model_type,
+    input_shape,
+    output_shape,
+    hidden_layers,
+    activation_functions,
+    optimizer,
+    loss_function,
+    batch_size,
+    epochs,
+    learning_rate,
+    validation_split,
+    early_stopping,
+    training_data_path,
+    validation_data_path,
+    test_data_path,
+    data_preprocessing
+  )
+  SELECT
+    definition_id,
+    definition_name,
+    model_type,
+    input_shape,
+    output_shape,
+    hidden_layers,
+    activation_functions,
+    optimizer,
+    loss_function,
+    batch_size,
+    epochs,
+    learning_rate,
+    validation_split,
+    early_stopping,
+    training_data_path,
+    validation_data_path,
+    test_data_path,
+    data_preprocessing
+  FROM staged ON CONFLICT(definition_id) DO UPDATE SET definition_name = EXCLUDED.definition_name, model_type = EXCLUDED.model_type, input_shape = EXCLUDED.input_shape, output_shape = EXCLUDED.output_shape, hidden_layers = EXCLUDED.hidden_layers, activation_functions = EXCLUDED.activation_functions, optimizer = EXCLUDED.optimizer, loss_function = EXCLUDED.loss_function, batch_size = EXCLUDED.batch_size, epochs = EXCLUDED.epochs, learning_rate = EXCLUDED.learning_rate, validation_split = EXCLUDED.validation_split, early_stopping = EXCLUDED.early_stopping, training_data_path = EXCLUDED.training_data_path, validation_data_path = EXCLUDED.validation_data_path, test_data_path = EXCLUDED.test_data_path, data_preprocessing = EXCLUDED.data_preprocessing
   WHERE
     (
       target.definition_name,
@@ -693,11 +740,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        definition_id
-      FROM stage_training_definitions
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -718,14 +761,7 @@ COPY stage_training_runs (
 FROM STDIN;
 
 -- name: upsert_training_runs
-WITH upserted AS (
-  INSERT INTO training_runs AS target (
-    run_id,
-    definition_id,
-    run_status,
-    start_time,
-    end_time
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (run_id)
     run_id,
     definition_id,
@@ -735,7 +771,22 @@ WITH upserted AS (
   FROM stage_training_runs
   ORDER BY
     run_id,
-    stage_row DESC ON CONFLICT(run_id) DO UPDATE SET definition_id = EXCLUDED.definition_id, run_status = EXCLUDED.run_status, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time
+    stage_row DESC
+), upserted AS (
+  INSERT INTO training_runs AS target (
+    run_id,
+    definition_id,
+    run_status,
+    start_time,
+    end_time
+  )
+  SELECT
+    run_id,
+    definition_id,
+    run_status,
+    start_time,
+    end_time
+  FROM staged ON CONFLICT(run_id) DO UPDATE SET definition_id = EXCLUDED.definition_id, run_status = EXCLUDED.run_status, start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time
   WHERE
     (target.definition_id, target.run_status, target.start_time, target.end_time) IS DISTINCT FROM (
       EXCLUDED.definition_id,
@@ -755,11 +806,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        run_id
-      FROM stage_training_runs
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -785,19 +832,7 @@ COPY stage_training_iterations (
 FROM STDIN;
 
 -- name: upsert_training_iterations
-WITH upserted AS (
-  INSERT INTO training_iterations AS target (
-    run_id,
-    iteration_id,
-    iteration_number,
-    epoch,
-    batch,
-    loss,
-    accuracy,
-    validation_loss,
-    validation_accuracy,
-    "timestamp"
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (run_id, iteration_id)
     run_id,
     iteration_id,
@@ -813,7 +848,32 @@ WITH upserted AS (
   ORDER BY
     run_id,
     iteration_id,
-    stage_row DESC ON CONFLICT(run_id, iteration_id) DO UPDATE SET iteration_number = EXCLUDED.iteration_number, epoch = EXCLUDED.epoch, batch = EXCLUDED.batch, loss = EXCLUDED.loss, accuracy = EXCLUDED.accuracy, validation_loss = EXCLUDED.validation_loss, validation_accuracy = EXCLUDED.validation_accuracy, "timestamp" = EXCLUDED."timestamp"
+    stage_row DESC
+), upserted AS (
+  INSERT INTO training_iterations AS target (
+    run_id,
+    iteration_id,
+    iteration_number,
+    epoch,
+    batch,
+    loss,
+    accuracy,
+    validation_loss,
+    validation_accuracy,
+    "timestamp"
+  )
+  SELECT
+    run_id,
+    iteration_id,
+    iteration_number,
+    epoch,
+    batch,
+    loss,
+    accuracy,
+    validation_loss,
+    validation_accuracy,
+    "timestamp"
+  FROM staged ON CONFLICT(run_id, iteration_id) DO UPDATE SET iteration_number = EXCLUDED.iteration_number, epoch = EXCLUDED.epoch, batch = EXCLUDED.batch, loss = EXCLUDED.loss, accuracy = EXCLUDED.accuracy, validation_loss = EXCLUDED.validation_loss, validation_accuracy = EXCLUDED.validation_accuracy, "timestamp" = EXCLUDED."timestamp"
   WHERE
     (
       target.iteration_number,
@@ -846,12 +906,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        run_id,
-        iteration_id
-      FROM stage_training_iterations
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -874,16 +929,7 @@ COPY stage_training_metrics (
 FROM STDIN;
 
 -- name: upsert_training_metrics
-WITH upserted AS (
-  INSERT INTO training_metrics AS target (
-    metric_id,
-    run_id,
-    metric_name,
-    metric_type,
-    metric_value,
-    metric_timestamp,
-    dataset_type
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (metric_id)
     metric_id,
     run_id,
@@ -895,7 +941,26 @@ WITH upserted AS (
   FROM stage_training_metrics
   ORDER BY
     metric_id,
-    stage_row DESC ON CONFLICT(metric_id) DO UPDATE SET run_id = EXCLUDED.run_id, metric_name = EXCLUDED.metric_name, metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value, metric_timestamp = EXCLUDED.metric_timestamp, dataset_type = EXCLUDED.dataset_type
+    stage_row DESC
+), upserted AS (
+  INSERT INTO training_metrics AS target (
+    metric_id,
+    run_id,
+    metric_name,
+    metric_type,
+    metric_value,
+    metric_timestamp,
+    dataset_type
+  )
+  SELECT
+    metric_id,
+    run_id,
+    metric_name,
+    metric_type,
+    metric_value,
+    metric_timestamp,
+    dataset_type
+  FROM staged ON CONFLICT(metric_id) DO UPDATE SET run_id = EXCLUDED.run_id, metric_name = EXCLUDED.metric_name, metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value, metric_timestamp = EXCLUDED.metric_timestamp, dataset_type = EXCLUDED.dataset_type
   WHERE
     (
       target.run_id,
@@ -924,11 +989,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        metric_id
-      FROM stage_training_metrics
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -951,16 +1012,7 @@ COPY stage_model_registry (
 FROM STDIN;
 
 -- name: upsert_model_registry
-WITH upserted AS (
-  INSERT INTO model_registry AS target (
-    model_id,
-    model_name,
-    model_description,
-    model_tags,
-    created_by,
-    created_at,
-    updated_at
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (model_id)
     model_id,
     model_name,
@@ -972,7 +1024,26 @@ WITH upserted AS (
   FROM stage_model_registry
   ORDER BY
     model_id,
-    stage_row DESC ON CONFLICT(model_id) DO UPDATE SET model_name = EXCLUDED.model_name, model_description = EXCLUDED.model_description, model_tags = EXCLUDED.model_tags, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at, updated_at = COALESCE(EXCLUDED.updated_at, CURRENT_TIMESTAMP)
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_registry AS target (
+    model_id,
+    model_name,
+    model_description,
+    model_tags,
+    created_by,
+    created_at,
+    updated_at
+  )
+  SELECT
+    model_id,
+    model_name,
+    model_description,
+    model_tags,
+    created_by,
+    created_at,
+    updated_at
+  FROM staged ON CONFLICT(model_id) DO UPDATE SET model_name = EXCLUDED.model_name, model_description = EXCLUDED.model_description, model_tags = EXCLUDED.model_tags, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at, updated_at = COALESCE(EXCLUDED.updated_at, CURRENT_TIMESTAMP)
   WHERE
     (
       target.model_name,
@@ -999,11 +1070,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        model_id
-      FROM stage_model_registry
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -1029,19 +1096,7 @@ COPY stage_model_versions (
 FROM STDIN;
 
 -- name: upsert_model_versions
-WITH upserted AS (
-  INSERT INTO model_versions AS target (
-    version_id,
-    model_id,
-    version_number,
-    version_stage,
-    version_description,
-    run_id,
-    model_uri,
-    model_format,
-    created_at,
-    created_by
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (version_id)
     version_id,
     model_id,
@@ -1056,7 +1111,32 @@ WITH upserted AS (
   FROM stage_model_versions
   ORDER BY
     version_id,
-    stage_row DESC ON CONFLICT(version_id) DO UPDATE SET model_id = EXCLUDED.model_id, version_number = EXCLUDED.version_number, version_stage = EXCLUDED.version_stage, version_description = EXCLUDED.version_description, run_id = EXCLUDED.run_id, model_uri = EXCLUDED.model_uri, model_format = EXCLUDED.model_format, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_versions AS target (
+    version_id,
+    model_id,
+    version_number,
+    version_stage,
+    version_description,
+    run_id,
+    model_uri,
+    model_format,
+    created_at,
+    created_by
+  )
+  SELECT
+    version_id,
+    model_id,
+    version_number,
+    version_stage,
+    version_description,
+    run_id,
+    model_uri,
+    model_format,
+    created_at,
+    created_by
+  FROM staged ON CONFLICT(version_id) DO UPDATE SET model_id = EXCLUDED.model_id, version_number = EXCLUDED.version_number, version_stage = EXCLUDED.version_stage, version_description = EXCLUDED.version_description, run_id = EXCLUDED.run_id, model_uri = EXCLUDED.model_uri, model_format = EXCLUDED.model_format, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by
   WHERE
     (
       target.model_id,
@@ -1091,11 +1171,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        version_id
-      FROM stage_model_versions
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -1114,12 +1190,7 @@ COPY stage_model_version_aliases (
 FROM STDIN;
 
 -- name: upsert_model_version_aliases
-WITH upserted AS (
-  INSERT INTO model_version_aliases AS target (
-    version_id,
-    model_id,
-    alias
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (model_id, alias)
     version_id,
     model_id,
@@ -1128,7 +1199,18 @@ WITH upserted AS (
   ORDER BY
     model_id,
     alias,
-    stage_row DESC ON CONFLICT(model_id, alias) DO UPDATE SET version_id = EXCLUDED.version_id
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_version_aliases AS target (
+    version_id,
+    model_id,
+    alias
+  )
+  SELECT
+    version_id,
+    model_id,
+    alias
+  FROM staged ON CONFLICT(model_id, alias) DO UPDATE SET version_id = EXCLUDED.version_id
   WHERE
     (
       target.version_id
@@ -1147,12 +1229,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        model_id,
-        alias
-      FROM stage_model_version_aliases
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -1174,15 +1251,7 @@ COPY stage_model_metadata (
 FROM STDIN;
 
 -- name: upsert_model_metadata
-WITH upserted AS (
-  INSERT INTO model_metadata AS target (
-    metadata_id,
-    model_id,
-    version_id,
-    metadata_key,
-    metadata_value,
-    metadata_type
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (metadata_id)
     metadata_id,
     model_id,
@@ -1193,7 +1262,24 @@ WITH upserted AS (
   FROM stage_model_metadata
   ORDER BY
     metadata_id,
-    stage_row DESC ON CONFLICT(metadata_id) DO UPDATE SET model_id = EXCLUDED.model_id, version_id = EXCLUDED.version_id, metadata_key = EXCLUDED.metadata_key, metadata_value = EXCLUDED.metadata_value, metadata_type = EXCLUDED.metadata_type
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_metadata AS target (
+    metadata_id,
+    model_id,
+    version_id,
+    metadata_key,
+    metadata_value,
+    metadata_type
+  )
+  SELECT
+    metadata_id,
+    model_id,
+    version_id,
+    metadata_key,
+    metadata_value,
+    metadata_type
+  FROM staged ON CONFLICT(metadata_id) DO UPDATE SET model_id = EXCLUDED.model_id, version_id = EXCLUDED.version_id, metadata_key = EXCLUDED.metadata_key, metadata_value = EXCLUDED.metadata_value, metadata_type = EXCLUDED.metadata_type
   WHERE
     (
       target.model_id,
@@ -1220,11 +1306,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        metadata_id
-      FROM stage_model_metadata
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -1256,25 +1338,7 @@ COPY stage_model_deployments (
 FROM STDIN;
 
 -- name: upsert_model_deployments
-WITH upserted AS (
-  INSERT INTO model_deployments AS target (
-    deployment_id,
-    model_id,
-    version_id,
-    deployment_name,
-    deployment_environment,
-    deployment_status,
-    deployment_date,
-    deployment_endpoint,
-    instance_count,
-    cpu,
-    memory,
-    gpu,
-    auto_scaling_enabled,
-    auto_scaling_min_instances,
-    auto_scaling_max_instances,
-    auto_scaling_target_cpu_utilization
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (deployment_id)
     deployment_id,
     model_id,
@@ -1295,7 +1359,44 @@ WITH upserted AS (
   FROM stage_model_deployments
   ORDER BY
     deployment_id,
-    stage_row DESC ON CONFLICT(deployment_id) DO UPDATE SET model_id = EXCLUDED.model_id, version_id = EXCLUDED.version_id, deployment_name = EXCLUDED.deployment_name, deployment_environment = EXCLUDED.deployment_environment, deployment_status = EXCLUDED.deployment_status, deployment_date = EXCLUDED.deployment_date, deployment_endpoint = EXCLUDED.deployment_endpoint, instance_count = EXCLUDED.instance_count, cpu = EXCLUDED.cpu, memory = EXCLUDED.memory, gpu = EXCLUDED.gpu, auto_scaling_enabled = EXCLUDED.auto_scaling_enabled, auto_scaling_min_instances = EXCLUDED.auto_scaling_min_instances, auto_scaling_max_instances = EXCLUDED.auto_scaling_max_instances, auto_scaling_target_cpu_utilization = EXCLUDED.auto_scaling_target_cpu_utilization
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_deployments AS target (
+    deployment_id,
+    model_id,
+    version_id,
+    deployment_name,
+    deployment_environment,
+    deployment_status,
+    deployment_date,
+    deployment_endpoint,
+    instance_count,
+    cpu,
+    memory,
+    gpu,
+    auto_scaling_enabled,
+    auto_scaling_min_instances,
+    auto_scaling_max_instances,
+    auto_scaling_target_cpu_utilization
+  )
+  SELECT
+    deployment_id,
+    model_id,
+    version_id,
+    deployment_name,
+    deployment_environment,
+    deployment_status,
+    deployment_date,
+    deployment_endpoint,
+    instance_count,
+    cpu,
+    memory,
+    gpu,
+    auto_scaling_enabled,
+    auto_scaling_min_instances,
+    auto_scaling_max_instances,
+    auto_scaling_target_cpu_utilization
+  FROM staged ON CONFLICT(deployment_id) DO UPDATE SET model_id = EXCLUDED.model_id, version_id = EXCLUDED.version_id, deployment_name = EXCLUDED.deployment_name, deployment_environment = EXCLUDED.deployment_environment, deployment_status = EXCLUDED.deployment_status, deployment_date = EXCLUDED.deployment_date, deployment_endpoint = EXCLUDED.deployment_endpoint, instance_count = EXCLUDED.instance_count, cpu = EXCLUDED.cpu, memory = EXCLUDED.memory, gpu = EXCLUDED.gpu, auto_scaling_enabled = EXCLUDED.auto_scaling_enabled, auto_scaling_min_instances = EXCLUDED.auto_scaling_min_instances, auto_scaling_max_instances = EXCLUDED.auto_scaling_max_instances, auto_scaling_target_cpu_utilization = EXCLUDED.auto_scaling_target_cpu_utilization
   WHERE
     (
       target.model_id,
@@ -1342,11 +1443,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        deployment_id
-      FROM stage_model_deployments
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -1370,17 +1467,7 @@ COPY stage_model_apis (
 FROM STDIN;
 
 -- name: upsert_model_apis
-WITH upserted AS (
-  INSERT INTO model_apis AS target (
-    api_id,
-    deployment_id,
-    api_endpoint,
-    api_version,
-    api_method,
-    request_schema,
-    response_schema,
-    api_documentation
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (api_id)
     api_id,
     deployment_id,
@@ -1393,7 +1480,28 @@ WITH upserted AS (
   FROM stage_model_apis
   ORDER BY
     api_id,
-    stage_row DESC ON CONFLICT(api_id) DO UPDATE SET deployment_id = EXCLUDED.deployment_id, api_endpoint = EXCLUDED.api_endpoint, api_version = EXCLUDED.api_version, api_method = EXCLUDED.api_method, request_schema = EXCLUDED.request_schema, response_schema = EXCLUDED.response_schema, api_documentation = EXCLUDED.api_documentation
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_apis AS target (
+    api_id,
+    deployment_id,
+    api_endpoint,
+    api_version,
+    api_method,
+    request_schema,
+    response_schema,
+    api_documentation
+  )
+  SELECT
+    api_id,
+    deployment_id,
+    api_endpoint,
+    api_version,
+    api_method,
+    request_schema,
+    response_schema,
+    api_documentation
+  FROM staged ON CONFLICT(api_id) DO UPDATE SET deployment_id = EXCLUDED.deployment_id, api_endpoint = EXCLUDED.api_endpoint, api_version = EXCLUDED.api_version, api_method = EXCLUDED.api_method, request_schema = EXCLUDED.request_schema, response_schema = EXCLUDED.response_schema, api_documentation = EXCLUDED.api_documentation
   WHERE
     (
       target.deployment_id,
@@ -1424,11 +1532,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        api_id
-      FROM stage_model_apis
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -1446,18 +1550,23 @@ COPY stage_model_monitoring (
 FROM STDIN;
 
 -- name: upsert_model_monitoring
-WITH upserted AS (
-  INSERT INTO model_monitoring AS target (
-    monitoring_id,
-    deployment_id
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (monitoring_id)
     monitoring_id,
     deployment_id
   FROM stage_model_monitoring
   ORDER BY
     monitoring_id,
-    stage_row DESC ON CONFLICT(monitoring_id) DO UPDATE SET deployment_id = EXCLUDED.deployment_id
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_monitoring AS target (
+    monitoring_id,
+    deployment_id
+  )
+  SELECT
+    monitoring_id,
+    deployment_id
+  FROM staged ON CONFLICT(monitoring_id) DO UPDATE SET deployment_id = EXCLUDED.deployment_id
   WHERE
     (
       target.deployment_id
@@ -1476,11 +1585,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        monitoring_id
-      FROM stage_model_monitoring
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -1504,17 +1609,7 @@ COPY stage_model_monitoring_metrics (
 FROM STDIN;
 
 -- name: upsert_model_monitoring_metrics
-WITH upserted AS (
-  INSERT INTO model_monitoring_metrics AS target (
-    monitoring_id,
-    metric_id,
-    metric_name,
-    metric_type,
-    metric_value,
-    metric_timestamp,
-    threshold,
-    alert_status
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (metric_id)
     monitoring_id,
     COALESCE(metric_id, CAST(GEN_RANDOM_UUID() AS TEXT)) AS metric_id,
@@ -1527,7 +1622,28 @@ WITH upserted AS (
   FROM stage_model_monitoring_metrics
   ORDER BY
     metric_id,
-    stage_row DESC ON CONFLICT(metric_id) DO UPDATE SET monitoring_id = EXCLUDED.monitoring_id, metric_name = EXCLUDED.metric_name, metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value, metric_timestamp = EXCLUDED.metric_timestamp, threshold = EXCLUDED.threshold, alert_status = EXCLUDED.alert_status
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_monitoring_metrics AS target (
+    monitoring_id,
+    metric_id,
+    metric_name,
+    metric_type,
+    metric_value,
+    metric_timestamp,
+    threshold,
+    alert_status
+  )
+  SELECT
+    monitoring_id,
+    metric_id,
+    metric_name,
+    metric_type,
+    metric_value,
+    metric_timestamp,
+    threshold,
+    alert_status
+  FROM staged ON CONFLICT(metric_id) DO UPDATE SET monitoring_id = EXCLUDED.monitoring_id, metric_name = EXCLUDED.metric_name, metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value, metric_timestamp = EXCLUDED.metric_timestamp, threshold = EXCLUDED.threshold, alert_status = EXCLUDED.alert_status
   WHERE
     (
       target.monitoring_id,
@@ -1558,11 +1674,7 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        metric_id
-      FROM stage_model_monitoring_metrics
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;
 
@@ -1588,19 +1700,7 @@ COPY stage_model_predictions (
 FROM STDIN;
 
 -- name: upsert_model_predictions
-WITH upserted AS (
-  INSERT INTO model_predictions AS target (
-    monitoring_id,
-    deployment_id,
-    log_id,
-    prediction_id,
-    input_data,
-    output_data,
-    prediction_timestamp,
-    latency_ms,
-    error_occurred,
-    error_message
-  )
+WITH staged AS MATERIALIZED (
   SELECT DISTINCT ON (log_id)
     monitoring_id,
     deployment_id,
@@ -1615,7 +1715,32 @@ WITH upserted AS (
   FROM stage_model_predictions
   ORDER BY
     log_id,
-    stage_row DESC ON CONFLICT(log_id) DO UPDATE SET monitoring_id = EXCLUDED.monitoring_id, deployment_id = EXCLUDED.deployment_id, prediction_id = EXCLUDED.prediction_id, input_data = EXCLUDED.input_data, output_data = EXCLUDED.output_data, prediction_timestamp = EXCLUDED.prediction_timestamp, latency_ms = EXCLUDED.latency_ms, error_occurred = EXCLUDED.error_occurred, error_message = EXCLUDED.error_message
+    stage_row DESC
+), upserted AS (
+  INSERT INTO model_predictions AS target (
+    monitoring_id,
+    deployment_id,
+    log_id,
+    prediction_id,
+    input_data,
+    output_data,
+    prediction_timestamp,
+    latency_ms,
+    error_occurred,
+    error_message
+  )
+  SELECT
+    monitoring_id,
+    deployment_id,
+    log_id,
+    prediction_id,
+    input_data,
+    output_data,
+    prediction_timestamp,
+    latency_ms,
+    error_occurred,
+    error_message
+  FROM staged ON CONFLICT(log_id) DO UPDATE SET monitoring_id = EXCLUDED.monitoring_id, deployment_id = EXCLUDED.deployment_id, prediction_id = EXCLUDED.prediction_id, input_data = EXCLUDED.input_data, output_data = EXCLUDED.output_data, prediction_timestamp = EXCLUDED.prediction_timestamp, latency_ms = EXCLUDED.latency_ms, error_occurred = EXCLUDED.error_occurred, error_message = EXCLUDED.error_message
   WHERE
     (
       target.monitoring_id,
@@ -1650,10 +1775,6 @@ SELECT
   (
     SELECT
       COUNT(*)
-    FROM (
-      SELECT DISTINCT
-        log_id
-      FROM stage_model_predictions
-    ) AS staged
+    FROM staged
   ) AS staged
 FROM upserted;

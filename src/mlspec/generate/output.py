@@ -12,7 +12,7 @@ import difflib
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,8 +108,8 @@ def resolve_inside(out_dir: Path, relative: str) -> Path:
     return target
 
 
-def orphaned_files(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
-    """List generated files under ``out_dir`` that ``files`` does not contain."""
+def orphaned_files(out_dir: Path, files: Collection[str]) -> list[str]:
+    """List generated files under ``out_dir`` whose paths ``files`` does not contain."""
     if not out_dir.is_dir():
         return []
     orphans = []

@@ -14,6 +14,7 @@ import hashlib
 import json
 import string
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -76,9 +77,43 @@ def _child_rows(table: Table, parent: dict[str, Any]) -> Iterator[Row]:
     for inherited in table.config.get("inherit") or []:
         base[inherited] = parent.get(inherited)
 
+    plan = _child_plan(table)
     for item in _items(table, nested, parent):
         values = {**base, **item}
-        yield tuple(_child_value(table, column, values) for column in table.columns)
+        row: list[Any] = []
+        for column, name, derived in plan:
+            if derived:
+                row.append(_derived_id(table, values))
+            elif name in values:
+                row.append(_value(column, values[name]))
+            elif column.name in values:
+                row.append(_value(column, values[column.name]))
+            elif column.spec_default is not None:
+                row.append(_value(column, column.spec_default))
+            else:
+                row.append(None)
+        yield tuple(row)
+
+
+def _child_plan(table: Table) -> list[tuple[Column, str, bool]]:
+    """Return each column of a child table with the value name it reads first.
+
+    Built once per table, because a load calls ``_child_rows`` for every
+    parameter, metric point and tag.
+    """
+    cached = _CHILD_PLANS.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    plan = []
+    for column in table.columns:
+        entity_field = table.shape == "entities" and column.path
+        name = column.path[-1] if entity_field else column.name
+        plan.append((column, name, column.kind == "derived_id"))
+    _CHILD_PLANS[id(table)] = (table, plan)
+    return plan
+
+
+_CHILD_PLANS: dict[int, tuple[Table, list[tuple[Column, str, bool]]]] = {}
 
 
 def _items(
@@ -124,19 +159,6 @@ def _metric_points(
         yield {rename.get(field, field): value for field, value in complete.items()}
 
 
-def _child_value(table: Table, column: Column, values: dict[str, Any]) -> Any:
-    if column.kind == "derived_id":
-        return _derived_id(table, values)
-    name = column.path[-1] if table.shape == "entities" and column.path else column.name
-    if name not in values and column.name in values:
-        name = column.name
-    if name in values:
-        return _value(column, values[name])
-    if column.spec_default is not None:
-        return _value(column, column.spec_default)
-    return None
-
-
 def _derived_id(table: Table, values: dict[str, Any]) -> str:
     """Fill the id template; ``{hash}`` is a digest of the upsert key, timestamps as instants."""
     template = table.config["id"]["template"]
@@ -153,18 +175,47 @@ def _template_fields(template: str) -> tuple[str, ...]:
 
 def _key_digest(table: Table, values: dict[str, Any]) -> str:
     key = []
-    for name in table.upsert_key:
+    for name, is_timestamp in _upsert_key_kinds(table):
         value = values.get(name)
-        if isinstance(value, str) and table.column(name).kind == "timestamp":
+        if is_timestamp and isinstance(value, str):
             value = _epoch_us(value)
         key.append(value)
     return hashlib.sha256(orjson.dumps(key)).hexdigest()[:16]
 
 
+def _upsert_key_kinds(table: Table) -> tuple[tuple[str, bool], ...]:
+    """Return each upsert key column with whether it is a timestamp, once per table."""
+    kinds = _KEY_KINDS.get(id(table))
+    if kinds is None or kinds[0] is not table:
+        columns = tuple(
+            (name, table.column(name).kind == "timestamp") for name in table.upsert_key
+        )
+        kinds = _KEY_KINDS[id(table)] = (table, columns)
+    return kinds[1]
+
+
+_KEY_KINDS: dict[int, tuple[Table, tuple[tuple[str, bool], ...]]] = {}
+
+
 @lru_cache(maxsize=4096)
 def _epoch_us(timestamp: str) -> int:
-    """Return microseconds since the epoch, cached because a run's points share timestamps."""
-    return parse_timestamp(timestamp).epoch_us
+    """Return microseconds since the epoch, cached because a run's points share timestamps.
+
+    ``datetime.fromisoformat`` (implemented in C) reads the common forms; what
+    it rejects or cannot hold, such as a leap second, goes to
+    ``parse_timestamp``. Both truncate fractions beyond microseconds.
+    """
+    try:
+        moment = datetime.fromisoformat(timestamp)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return (moment - _EPOCH) // _MICROSECOND
+    except (ValueError, OverflowError):
+        return parse_timestamp(timestamp).epoch_us
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _value(column: Column, value: Any) -> Any:
