@@ -25,6 +25,10 @@ from mlspec.store import server
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
+# mlspec check caches hashes of generated files; tests keep that cache out of
+# the home folder.
+os.environ.setdefault("MLSPEC_CACHE_DIR", tempfile.mkdtemp(prefix="mlspec-cache-"))
+
 
 @pytest.fixture(scope="session")
 def pg_server_dsn() -> Iterator[str]:
