@@ -340,3 +340,28 @@ def test_timestamps_beyond_storable_range_are_errors(value):
 
     assert rules(report) == ["timestamp-invalid"]
     assert "year 0000" not in report.findings[0].message
+
+
+def test_circular_ref_in_spec_is_an_error(tmp_path):
+    import json
+    import shutil
+
+    copy = tmp_path / "spec"
+    shutil.copytree(ROOT / "spec", copy)
+    defs = json.loads((copy / "defs.schema.json").read_text())
+    defs["$defs"]["id"] = {"$ref": "#/$defs/id"}
+    (copy / "defs.schema.json").write_text(json.dumps(defs))
+
+    with pytest.raises(mlspec.SpecError, match="circular"):
+        mlspec.load_spec(copy)
+
+
+def test_missing_entity_file_is_a_spec_error(tmp_path):
+    import shutil
+
+    copy = tmp_path / "spec"
+    shutil.copytree(ROOT / "spec", copy)
+    (copy / "experiment_management" / "run.schema.json").unlink()
+
+    with pytest.raises(mlspec.SpecError, match="cannot resolve"):
+        mlspec.load_spec(copy)

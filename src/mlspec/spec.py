@@ -119,8 +119,8 @@ def load_spec(root: Path | None = None) -> Spec:
 
     registry = _build_registry(files, uris)
     spec = Spec(root=root, files=files, uris=uris, registry=registry)
-    spec.entities = _entity_kinds(spec)
     _check_refs(spec)
+    spec.entities = _entity_kinds(spec)
     log.debug("loaded %d schema files from %s", len(files), root)
     return spec
 
@@ -198,11 +198,36 @@ def _check_refs(spec: Spec) -> None:
         resolver = spec.registry.resolver(base_uri=spec.uris[relative])
         for pointer, ref in _walk_refs(schema, ""):
             try:
-                resolver.lookup(ref)
+                resolved = resolver.lookup(ref)
             except referencing.exceptions.Unresolvable as error:
                 raise SpecError(
-                    f"{relative}#{pointer}: cannot resolve $ref {ref!r}"
+                    f"{spec.root}/{relative}#{pointer}: cannot resolve $ref {ref!r}"
                 ) from error
+            _check_ref_chain(spec, relative, pointer, resolved)
+
+
+def _check_ref_chain(spec: Spec, relative: str, pointer: str, resolved: Any) -> None:
+    """Raise on a ``$ref`` that leads back to itself through schemas that are only ``$ref``.
+
+    Such a chain never reaches a keyword, so every tool that follows it
+    loops forever; a ``$ref`` inside ``items`` or ``properties`` recurses
+    normally and is fine.
+    """
+    seen: set[int] = set()
+    while isinstance(resolved.contents, dict) and set(resolved.contents) <= _REF_ONLY:
+        if id(resolved.contents) in seen:
+            raise SpecError(
+                f"{spec.root}/{relative}#{pointer}: circular $ref: the chain "
+                "of $ref never reaches a schema keyword"
+            )
+        seen.add(id(resolved.contents))
+        try:
+            resolved = resolved.resolver.lookup(resolved.contents["$ref"])
+        except (KeyError, referencing.exceptions.Unresolvable):
+            return
+
+
+_REF_ONLY = {"$ref", "title", "description", "$comment"}
 
 
 def _walk_refs(node: Any, pointer: str):
