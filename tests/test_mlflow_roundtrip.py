@@ -683,3 +683,35 @@ def test_non_finite_export_twice(tracking_uri: str) -> None:
 
     assert second.counts["metric points"] == 0
     assert second.entries == []
+
+
+def test_artifacts_outside_folder_or_colliding_are_reported(
+    tracking_uri: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "doc"
+    (folder / "a").mkdir(parents=True)
+    (folder / "a" / "model.pkl").write_bytes(b"inside")
+    (tmp_path / "secret.txt").write_text("outside")
+    document = non_finite_document()
+    document["experiment_management"]["runs"][0]["artifacts"] = [
+        {
+            "artifact_id": "A1",
+            "artifact_path": "../secret.txt",
+            "artifact_type": "Other",
+        },
+        {
+            "artifact_id": "A2",
+            "artifact_path": str(tmp_path / "secret.txt"),
+            "artifact_type": "Other",
+        },
+        {"artifact_id": "A3", "artifact_path": "a/model.pkl", "artifact_type": "Model"},
+        {"artifact_id": "A4", "artifact_path": "a/model.pkl", "artifact_type": "Model"},
+    ]
+
+    report = export_document(document, tracking_uri, source="doc.yaml", base_dir=folder)
+
+    run_id = report.id_map["runs"]["RUN-NF"]
+    client = MlflowClient(tracking_uri, tracking_uri)
+    assert [item.path for item in client.list_artifacts(run_id)] == ["a"]
+    for index in (0, 1, 3):
+        assert f"/experiment_management/runs/0/artifacts/{index}" in report.pointers()

@@ -101,6 +101,13 @@ class RunWriter:
         logged: dict[str, dict[str, Any]] = {}
         for index, artifact in enumerate(artifacts):
             pointer = f"{self.pointer}/artifacts/{index}"
+            if not isinstance(artifact.get("artifact_path"), str):
+                continue
+            target = _artifact_name(artifact["artifact_path"])
+            if target in logged:
+                reason = f"it would be logged as {target}, like artifact {logged[target]['id']}, so it was not logged"
+                self.report.drop(pointer, reason)
+                continue
             logged_path = self._log_artifact(artifact, pointer)
             if logged_path is not None:
                 logged[logged_path] = {
@@ -121,6 +128,15 @@ class RunWriter:
             return None
         if not local.is_absolute():
             local = self.exporter.options.base_dir / local
+        base = self.exporter.options.base_dir.resolve()
+        if not local.resolve().is_relative_to(base):
+            # A document from elsewhere must not copy files such as ~/.ssh
+            # into a tracking store.
+            self.report.drop(
+                pointer,
+                f"{path_text} is outside the document's folder {base}, so it was not logged",
+            )
+            return None
         if not local.exists():
             self.report.drop(
                 pointer, f"file {local} does not exist, so it was not logged"
@@ -253,3 +269,15 @@ def report_point_times(report: ConversionReport, pointer: str, metrics: Any) -> 
             report_time_form(
                 report, f"{pointer}/metrics/{index}/timestamp", point["timestamp"]
             )
+
+
+def _artifact_name(path_text: str) -> str:
+    """Return the path under the run's artifacts that ``_log_artifact`` uses."""
+    relative = Path(path_text)
+    if (
+        relative.is_absolute()
+        or path_text.startswith("file:")
+        or ".." in relative.parts
+    ):
+        relative = Path(relative.name)
+    return relative.as_posix()
