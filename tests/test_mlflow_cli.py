@@ -373,3 +373,28 @@ def test_export_json_lines_finding_line(tracking_uri: str, tmp_path: Path) -> No
     assert result.exit_code == 1
     expected = f"{path}:2:1: /experiment_management/runs/0/parameters/bad#key: "
     assert expected in result.output
+
+
+def test_import_of_folder_without_store_is_an_error(tmp_path):
+    from click.testing import CliRunner
+
+    from mlspec.cli import main
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "mlflow",
+            "import",
+            "--tracking-uri",
+            str(empty),
+            "-o",
+            str(tmp_path / "x.yaml"),
+        ],
+    )
+
+    assert result.exit_code == 2
+    assert "no MLflow file store here" in result.output
+    assert not (tmp_path / "x.yaml").exists()

@@ -77,6 +77,11 @@ def local_folder(source: str) -> Path:
         raise InputError(f"{source}: not a folder and not a database tracking URI")
     if path.name != "mlruns" and (path / "mlruns").is_dir():
         path = path / "mlruns"
+    if not any(path.glob("*/meta.yaml")):
+        raise InputError(
+            f"{source}: no MLflow file store here: expected experiment folders "
+            "with a meta.yaml, such as mlruns/0/meta.yaml"
+        )
     return path
 
 
