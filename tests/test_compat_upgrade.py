@@ -278,3 +278,17 @@ def test_list_into_non_object_section():
 
     with pytest.raises(UpgradeError, match="/other: cannot move list"):
         upgrade_document(document, "1.0", [step])
+
+
+def test_upgrade_into_missing_folder_is_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from mlspec.cli import main
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "churn.yaml"
+    target = tmp_path / "missing" / "out.yaml"
+
+    result = CliRunner().invoke(main, ["upgrade", str(example), "-o", str(target)])
+
+    assert result.exit_code == 2
+    assert "cannot write" in result.output

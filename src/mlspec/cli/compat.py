@@ -151,7 +151,7 @@ def upgrade_command(document: Path, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        _write(output, text)
 
     report = validate(result.document, name=str(output or document))
     for finding in report.errors:
@@ -203,7 +203,14 @@ def migrate_command(
     if output is None:
         click.echo(script, nl=False)
     else:
-        output.write_text(script, encoding="utf-8")
+        _write(output, script)
+
+
+def _write(output: Path, text: str) -> None:
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write: {error.strerror}") from None
 
 
 def register(group: click.Group) -> None:
