@@ -209,3 +209,21 @@ def test_unknown_deployment_is_reported(pg_dsn, command):
 
     assert result.exit_code == 1
     assert "deployment 'DEP-NOPE' not found" in result.stderr
+
+
+def test_compare_of_unknown_run_is_an_error(pg_dsn):
+    _invoke("load", str(EXAMPLES / "churn.yaml"), dsn=pg_dsn)
+
+    result = _invoke("report", "compare", "RUN-NOPE", dsn=pg_dsn)
+
+    assert result.exit_code == 1
+    assert "run 'RUN-NOPE' not found" in result.stderr
+
+
+def test_monitor_rejects_huge_window(pg_dsn):
+    _invoke("load", str(EXAMPLES / "churn.yaml"), dsn=pg_dsn)
+
+    result = _invoke("monitor", "DEP-20240116090000", "--window", "99999999999d", dsn=pg_dsn)
+
+    assert result.exit_code == 2
+    assert "invalid window" in result.stderr

@@ -128,7 +128,9 @@ def test_health_over_windows(store_conn, example_document):
 def test_run_comparison(store_conn, example_document):
     _add_failed_run(example_document)
     store.load(store_conn, example_document)
-    rows = store.report(store_conn, "compare", run_ids=["RUN-2", RUN, "RUN-MISSING"])
+    rows = store.report(store_conn, "compare", run_ids=["RUN-2", RUN])
+    with pytest.raises(StoreError, match="run 'RUN-MISSING' not found"):
+        store.report(store_conn, "compare", run_ids=["RUN-2", "RUN-MISSING"])
 
     assert [row["run_id"] for row in rows] == ["RUN-2", RUN]
     assert rows[0]["run_status"] == "Failed"

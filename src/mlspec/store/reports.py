@@ -28,6 +28,8 @@ REPORTS: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "compare": ("report_run_comparison", {"run_ids": None}),
 }
+# PostgreSQL intervals overflow near 178 million years; no useful window is that long.
+_MAX_WINDOW_COUNT = 1_000_000
 _SHORT_WINDOW = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _LONG_WINDOW = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(seconds?|minutes?|hours?|days?|weeks?)\s*$", re.IGNORECASE
@@ -53,9 +55,10 @@ def normalize_window(window: str) -> str:
     Raises ``UsageError`` for anything else, and for a window of zero length.
     """
     match = _SHORT_WINDOW.match(window) or _LONG_WINDOW.match(window)
-    if match is None or float(match[1]) <= 0:
+    if match is None or not 0 < float(match[1]) <= _MAX_WINDOW_COUNT:
         raise UsageError(
-            f"invalid window {window!r}: use a positive length such as 30m, 1h, 2d or '90 minutes'"
+            f"invalid window {window!r}: use a positive length such as 30m, 1h, 2d or "
+            f"'90 minutes', at most {_MAX_WINDOW_COUNT:,} units"
         )
     unit = _UNITS.get(match[2], match[2].rstrip("s") + "s")
     return f"{match[1]} {unit}"
@@ -67,6 +70,20 @@ def _check_as_of(as_of: Any) -> None:
             parse_timestamp(as_of)
         except TimestampError as error:
             raise UsageError(f"invalid --as-of {as_of!r}: {error}") from None
+
+
+def _require_runs(conn: psycopg.Connection, run_ids: list[str]) -> None:
+    found = {
+        row[0]
+        for row in conn.execute(
+            "SELECT run_id FROM run_metadata WHERE run_id = ANY(%s)", (list(run_ids),)
+        )
+    }
+    missing = [run_id for run_id in run_ids if run_id not in found]
+    if missing:
+        raise StoreError(
+            f"run {', '.join(map(repr, missing[:5]))} not found in the database"
+        )
 
 
 def _require_deployment(conn: psycopg.Connection, deployment_id: str) -> None:
@@ -107,6 +124,8 @@ def report(conn: psycopg.Connection, name: str, **params: Any) -> list[dict[str,
     _check_as_of(values.get("as_of"))
     if key == "health":
         _require_deployment(conn, values["deployment_id"])
+    if key == "compare":
+        _require_runs(conn, values["run_ids"])
     if "run_ids" in values:
         values["run_ids"] = list(values["run_ids"])
     with conn.transaction():
