@@ -223,7 +223,9 @@ def test_compare_of_unknown_run_is_an_error(pg_dsn):
 def test_monitor_rejects_huge_window(pg_dsn):
     _invoke("load", str(EXAMPLES / "churn.yaml"), dsn=pg_dsn)
 
-    result = _invoke("monitor", "DEP-20240116090000", "--window", "99999999999d", dsn=pg_dsn)
+    result = _invoke(
+        "monitor", "DEP-20240116090000", "--window", "99999999999d", dsn=pg_dsn
+    )
 
     assert result.exit_code == 2
     assert "invalid window" in result.stderr
