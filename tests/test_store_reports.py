@@ -237,3 +237,19 @@ def test_reports_keep_non_finite_metrics(store_conn, example_document):
     # PostgreSQL writes non-finite numbers into jsonb as mlspec's strings.
     assert compared["metrics"] == {"accuracy": "NaN", "loss": "Infinity"}
     assert math.isnan(performance["average_value"])
+
+
+def test_monitor_with_as_of_is_idempotent(store_conn, example_document):
+    store.load(store_conn, example_document)
+
+    first = store.monitor(store_conn, DEPLOYMENT, "1h", as_of="2024-01-16T10:00:00Z")
+    second = store.monitor(store_conn, DEPLOYMENT, "1h", as_of="2024-01-16T10:00:00Z")
+
+    count = store_conn.execute(
+        "SELECT count(*) FROM model_monitoring_metrics WHERE metric_timestamp = %s",
+        ("2024-01-16T10:00:00Z",),
+    ).fetchone()[0]
+    assert count == 3 + 3  # the example's own three metrics share that timestamp
+    assert [row["metric_id"] for row in first.rows] == [
+        row["metric_id"] for row in second.rows
+    ]

@@ -194,40 +194,39 @@ VALUES
 
 -- name: monitor_insert
 WITH health AS (
-  SELECT
-    %(deployment_id)s AS deployment_id,
-    COUNT(*) AS prediction_count,
-    CAST(AVG(p.latency_ms) AS DOUBLE PRECISION) AS avg_latency_ms,
-    CAST(COALESCE(100.0 * COUNT(*) FILTER(WHERE
-      p.error_occurred) / NULLIF(COUNT(*), 0), 0) AS DOUBLE PRECISION) AS error_rate_percent
-  FROM model_predictions AS p
-  WHERE
-    p.deployment_id = %(deployment_id)s
-    AND p.prediction_timestamp > COALESCE(CAST(%(as_of)s AS TIMESTAMPTZ), CURRENT_TIMESTAMP) - CAST(%(window)s AS INTERVAL)
-    AND p.prediction_timestamp <= COALESCE(CAST(%(as_of)s AS TIMESTAMPTZ), CURRENT_TIMESTAMP)
+    SELECT
+        %(deployment_id)s AS deployment_id,
+        count(*) AS prediction_count,
+        avg(p.latency_ms)::double precision AS avg_latency_ms,
+        coalesce(
+            100.0 * count(*) FILTER (WHERE p.error_occurred) / nullif(count(*), 0), 0
+        )::double precision AS error_rate_percent
+    FROM model_predictions AS p
+    WHERE
+        p.deployment_id = %(deployment_id)s
+        AND p.prediction_timestamp
+            > coalesce(%(as_of)s::timestamptz, CURRENT_TIMESTAMP) - %(window)s::interval
+        AND p.prediction_timestamp <= coalesce(%(as_of)s::timestamptz, CURRENT_TIMESTAMP)
 )
-INSERT INTO model_monitoring_metrics (
-  monitoring_id,
-  metric_name,
-  metric_type,
-  metric_value,
-  metric_timestamp
-)
+INSERT INTO model_monitoring_metrics
+    (metric_id, monitoring_id, metric_name, metric_type, metric_value, metric_timestamp)
 SELECT
-  %(monitoring_id)s,
-  measured.metric_name,
-  measured.metric_type,
-  measured.metric_value,
-  COALESCE(CAST(%(as_of)s AS TIMESTAMPTZ), CURRENT_TIMESTAMP)
+    CASE
+        WHEN %(as_of)s::timestamptz IS NULL THEN gen_random_uuid()::text
+        ELSE 'MM-' || %(monitoring_id)s || '-' || measured.metric_name || '-'
+            || to_char(%(as_of)s::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS.US"Z"')
+    END,
+    %(monitoring_id)s,
+    measured.metric_name,
+    measured.metric_type,
+    measured.metric_value,
+    coalesce(%(as_of)s::timestamptz, CURRENT_TIMESTAMP)
 FROM health
 CROSS JOIN LATERAL (
-  VALUES
-    (
-      'prediction_count',
-      'Prediction_Count',
-      CAST(health.prediction_count AS DOUBLE PRECISION)
-    ),
-    ('avg_latency_ms', 'Latency', COALESCE(health.avg_latency_ms, 'NaN')),
-    ('error_rate', 'Error_Rate', health.error_rate_percent)
-) AS measured(metric_name, metric_type, metric_value)
+    VALUES
+        ('prediction_count', 'Prediction_Count', health.prediction_count::double precision),
+        ('avg_latency_ms', 'Latency', coalesce(health.avg_latency_ms, 'NaN')),
+        ('error_rate', 'Error_Rate', health.error_rate_percent)
+) AS measured (metric_name, metric_type, metric_value)
+ON CONFLICT (metric_id) DO UPDATE SET metric_value = EXCLUDED.metric_value
 RETURNING metric_id, metric_name, metric_type, metric_value, metric_timestamp;
