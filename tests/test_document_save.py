@@ -281,3 +281,17 @@ def test_save_lone_surrogate_rejected(tmp_path):
         doc.save(tmp_path / "doc.json")
 
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"severities": {"no-such-rule": "error"}}, {"severities": {"run-finished-no-metric": "fatal"}}],
+)
+def test_bad_options_fail_at_open(tmp_path, options):
+    with pytest.raises(mlspec.UsageError):
+        mlspec.open(tmp_path / "doc.yaml", **options)
+
+
+def test_unknown_suffix_fails_at_open(tmp_path):
+    with pytest.raises(mlspec.UsageError, match="unknown suffix"):
+        mlspec.open(tmp_path / "doc.txt")

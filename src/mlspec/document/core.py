@@ -110,7 +110,14 @@ class Document:
         severities: Mapping[str, str] | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
+        if self.path is not None and self.path.suffix.lower() not in SUFFIX_FORMATS:
+            raise UsageError(
+                f"{self.path}: unknown suffix {self.path.suffix!r}; use one of {sorted(SUFFIX_FORMATS)}"
+            )
         self.severities = dict(severities or {})
+        # Check the severities now rather than at the first save, when the
+        # recorded work could no longer be kept.
+        validation_errors({"spec_version": SPEC_VERSION}, self.severities)
         self.user = user if user is not None else login_name()
         self._clock = clock or utc_now
         check_subschema(self.user, DEFS_FILE, "/$defs/name", "user")
