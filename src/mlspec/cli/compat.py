@@ -153,7 +153,11 @@ def upgrade_command(document: Path, output: Path | None) -> None:
     else:
         _write(output, text)
 
-    report = validate(result.document, name=str(output or document))
+    # A written file is validated as written, so findings carry its positions.
+    if output is None:
+        report = validate(result.document, name="<stdout>")
+    else:
+        report = validate(output)
     for finding in report.errors:
         click.echo(finding.format_text(), err=True)
     versions = " -> ".join(result.versions)

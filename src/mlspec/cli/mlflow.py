@@ -188,13 +188,15 @@ def import_command(
     from mlspec.validator import validate
 
     output_format = _output_format(output)
+    policy = {**IMPORT_SEVERITIES, **severities}
+    validate({}, severities=policy)  # raises on a bad --severity before any work
     document, report = import_store(
         source, experiments=list(experiments) or None, include_deleted=include_deleted
     )
-    policy = {**IMPORT_SEVERITIES, **severities}
-    validation = validate(document, name=str(output), severities=policy)
-    report.findings.extend(validation.findings)
     _write(output, _dump(document, output_format))
+    # The written file is validated, so findings carry its lines and columns.
+    validation = validate(output, severities=policy)
+    report.findings.extend(validation.findings)
     _emit_report(report, report_path)
     _print_findings(validation.findings)
     if not validation.valid:
