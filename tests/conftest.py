@@ -8,6 +8,7 @@ The session starts a private server in a temporary folder (see
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -27,7 +28,9 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 # mlspec check caches hashes of generated files; tests keep that cache out of
 # the home folder.
-os.environ.setdefault("MLSPEC_CACHE_DIR", tempfile.mkdtemp(prefix="mlspec-cache-"))
+if "MLSPEC_CACHE_DIR" not in os.environ:
+    os.environ["MLSPEC_CACHE_DIR"] = tempfile.mkdtemp(prefix="mlspec-cache-")
+    atexit.register(shutil.rmtree, os.environ["MLSPEC_CACHE_DIR"], True)
 
 
 @pytest.fixture(scope="session")
