@@ -285,7 +285,10 @@ def test_save_lone_surrogate_rejected(tmp_path):
 
 @pytest.mark.parametrize(
     "options",
-    [{"severities": {"no-such-rule": "error"}}, {"severities": {"run-finished-no-metric": "fatal"}}],
+    [
+        {"severities": {"no-such-rule": "error"}},
+        {"severities": {"run-finished-no-metric": "fatal"}},
+    ],
 )
 def test_bad_options_fail_at_open(tmp_path, options):
     with pytest.raises(mlspec.UsageError):

@@ -1,8 +1,8 @@
 """mlspec: a JSON Schema specification of machine-learning metadata.
 
 The public API: ``validate`` checks a document and returns a
-``ValidationReport`` of ``Finding`` objects; ``read_document`` and
-``iter_records`` read documents into the in-memory form; ``load_spec``
+``ValidationReport`` of ``Finding`` objects. ``read_document`` and
+``iter_records`` read documents into the in-memory form, and ``load_spec``
 returns the loaded schema files.
 """
 

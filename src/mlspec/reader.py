@@ -823,7 +823,7 @@ def check_depth(document: ParsedDocument) -> None:
 
 
 def has_lone_surrogate(text: str) -> bool:
-    """Whether ``text`` holds a lone surrogate, which JSON escapes allow but UTF-8 cannot encode."""
+    """Return whether ``text`` contains a lone surrogate, which JSON escapes allow but UTF-8 cannot encode."""
     if text.isascii():
         return False
     try:

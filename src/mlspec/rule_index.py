@@ -1,4 +1,4 @@
-"""Where the cross-entity rules keep ids, pending references and parent links.
+"""Storage of the ids, pending references and parent links of the cross-entity rules.
 
 A whole document is already in memory, so ``MemoryIndex`` keeps the index
 in dicts. A JSON Lines stream can hold millions of runs, so

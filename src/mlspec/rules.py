@@ -1,9 +1,10 @@
 """Cross-entity rules that JSON Schema cannot express.
 
-``RuleChecker`` sees one entity at a time (``add``) and reports what it can
-at once: a Finished run without an end time, a duration that does not match
-its times. It keeps only ids and a few facts per entity, so a JSON Lines
-file of any length is checked in memory proportional to its ids. ``finish``
+``RuleChecker`` receives one entity at a time (``add``) and reports what it
+can at once: a Finished run without an end time, a duration that does not
+match its times. It keeps ids, pending references and parent links in a
+``RuleIndex`` (on disk for JSON Lines, so memory does not grow with the
+number of records) and a few facts per registry and serving entity. ``finish``
 reports what needs the whole document: references that do not resolve,
 duplicate ids and version numbers, missing deployments, parent cycles.
 

@@ -210,7 +210,7 @@ def _check_ref_chain(spec: Spec, relative: str, pointer: str, resolved: Any) -> 
     """Raise on a ``$ref`` that leads back to itself through schemas that are only ``$ref``.
 
     Such a chain never reaches a keyword, so every tool that follows it
-    loops forever; a ``$ref`` inside ``items`` or ``properties`` recurses
+    loops forever. A ``$ref`` inside ``items`` or ``properties`` recurses
     normally and is fine.
     """
     seen: set[int] = set()

@@ -146,6 +146,22 @@ def report_group() -> None:
     """Run a report: experiment-summary, model-performance, deployments, health, compare."""
 
 
+def _window_options(function: Any) -> Any:
+    """Add ``--window`` and ``--as-of``, shared by the health report and the monitor."""
+    window = click.option(
+        "--window",
+        default="1h",
+        show_default=True,
+        help="Length of the window: 30m, 1h, 2d or '90 minutes' (seconds to weeks).",
+    )
+    as_of = click.option(
+        "--as-of",
+        default=None,
+        help="End of the window as an RFC 3339 timestamp [default: now].",
+    )
+    return window(as_of(function))
+
+
 def _format_option(function: Any) -> Any:
     return click.option(
         "--format",
@@ -194,17 +210,7 @@ def deployments_command(
 
 @report_group.command("health")
 @click.argument("deployment_id")
-@click.option(
-    "--window",
-    default="1h",
-    show_default=True,
-    help="Length of the window: 30m, 1h, 2d or a PostgreSQL interval.",
-)
-@click.option(
-    "--as-of",
-    default=None,
-    help="End of the window as an RFC 3339 timestamp [default: now].",
-)
+@_window_options
 @_format_option
 @click.pass_context
 def health_command(
@@ -273,17 +279,7 @@ def _side_by_side(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @db_command.command("monitor")
 @click.argument("deployment_id")
-@click.option(
-    "--window",
-    default="1h",
-    show_default=True,
-    help="Length of the window: 30m, 1h, 2d or a PostgreSQL interval.",
-)
-@click.option(
-    "--as-of",
-    default=None,
-    help="End of the window as an RFC 3339 timestamp [default: now].",
-)
+@_window_options
 @_format_option
 @click.pass_context
 def monitor_command(

@@ -88,7 +88,7 @@ def check(
 
 
 def _matches(out_dir: Path, hashes: dict[str, str]) -> bool:
-    """Return whether ``out_dir`` holds exactly the files with these hashes."""
+    """Return whether ``out_dir`` contains exactly the files with these hashes."""
     for relative, expected in hashes.items():
         target = resolve_inside(out_dir, relative)
         if not target.is_file():
